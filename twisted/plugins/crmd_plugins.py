@@ -1,0 +1,1 @@
+"""twistd plugins of crmd-twisted: ``crmd-aes``, ``crmd-oes`` and ``crmd-exchange``."""
