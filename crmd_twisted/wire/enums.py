@@ -15,6 +15,10 @@ from enum import IntEnum, StrEnum
 from typing import TypeVar
 
 __all__ = [
+    "ATTRIBUTE_COUNT",
+    "NO_ATTRIBUTES",
+    "REJECT_TRANSACTION_TYPES",
+    "UNIMPLEMENTED_ORDER_TYPES",
     "Attribute",
     "LoginStatus",
     "LogonType",
@@ -29,10 +33,6 @@ __all__ = [
     "TimeInForce",
     "TransactionType",
     "coerce",
-    "NO_ATTRIBUTES",
-    "ATTRIBUTE_COUNT",
-    "REJECT_TRANSACTION_TYPES",
-    "UNIMPLEMENTED_ORDER_TYPES",
 ]
 
 
@@ -221,8 +221,8 @@ class RejectCode(IntEnum):
 
     ``INSTRUMENT_WOULD_CAUSE_MARGIN_TO_BE_EXCEEDED`` (37) is spelled correctly
     here; ``USER_ALREADY_LGGGED_IN`` (53) keeps the public misspelling because
-    the correct spelling already names 34.  0 means "no reject".  Codes 4/51 and 34/53 mean the same condition;
-    servers emit 4 and 53.
+    the correct spelling already names 34.  0 means "no reject".  Codes 4/51
+    and 34/53 mean the same condition; servers emit 4 and 53.
     """
 
     NO_REJECT = 0
