@@ -72,6 +72,7 @@ RiskCheck = Callable[[RiskQuery], "RejectCode | None"]
 _mk_fill = fast_constructor(Fill)
 _mk_acc = fast_constructor(Accepted)
 _mk_can = fast_constructor(Cancelled)
+_mk_rej = fast_constructor(Rejected)
 
 # order type numbers as plain ints (hot path compares ints)
 LMT, MKT, STOP_MKT, STOP_LMT, PEG, HIDDEN, PEG_HIDDEN, OCO, ICE = range(1, 10)
@@ -267,6 +268,9 @@ class _Order:
         self.filled = 0
         self.tver = 0
         self.day = -1
+        self.attrs = NO_ATTRIBUTES
+        self.stop = self.trig = self.layers = self.sinc = self.pinc = self.poff = 0
+        self.f_stop = self.f_disp = self.f_refr = self.f_sinc = self.f_pinc = self.f_poff = 0.0
 
 
 class _Book:
@@ -282,7 +286,9 @@ class _Book:
         "ndormant",
         "pegs",
         "pg",
+        "pk",
         "qg",
+        "qk",
         "ref_a",
         "ref_b",
         "sym",
@@ -295,6 +301,8 @@ class _Book:
         self.pg = _Grid(inst.price_increment)
         self.qg = _Grid(inst.lot_size)
         self.cg = _CashGrid(self.pg, self.qg)
+        self.pk = self.pg.k  # ticks per unit of price, 0 if not an integer
+        self.qk = self.qg.k if self.pg.k else 0  # lots per unit, 0 disables the fast path
         self.bids = _BookSide(1)
         self.asks = _BookSide(-1)
         self.last: int | None = None
@@ -362,11 +370,18 @@ class MatchingEngine:
         that code and leaves the engine untouched.
         """
         ev: list[Event] = []
-        if self._clock() >= self._next_day_ns:
+        if self._day_orders and self._clock() >= self._next_day_ns:
             self._roll_day(ev)
         t = type(command)
         if t is NewOrder:
-            book = self._new(command, risk_check, ev)  # type: ignore[arg-type]
+            if (
+                command.order_type == LMT  # type: ignore[union-attr]
+                and risk_check is None
+                and command.attributes == NO_ATTRIBUTES  # type: ignore[union-attr]
+            ):
+                book = self._fast_limit(command, ev)  # type: ignore[arg-type]
+            else:
+                book = self._new(command, risk_check, ev)  # type: ignore[arg-type]
         elif t is CancelOrder:
             book = self._cancel(command, ev)  # type: ignore[arg-type]
         elif t is ReplaceOrder:
@@ -666,11 +681,11 @@ class MatchingEngine:
         oid = cmd.order_id
         ot = cmd.order_type
         if ot not in _SUPPORTED:
-            ev.append(Rejected(account, oid, RejectCode.ORD_TYPE_INVALID))
+            ev.append(_mk_rej(account, oid, RejectCode.ORD_TYPE_INVALID, 0))
             return None
         book = self._books.get(cmd.symbol_enum)
         if book is None:
-            ev.append(Rejected(account, oid, RejectCode.SYMBOL_ENUM_INVALID))
+            ev.append(_mk_rej(account, oid, RejectCode.SYMBOL_ENUM_INVALID, 0))
             return None
         wside = cmd.side
         if wside == 1:
@@ -678,13 +693,13 @@ class MatchingEngine:
         elif wside == 2 or wside == 3:
             side = 2
         else:
-            ev.append(Rejected(account, oid, RejectCode.ORDER_SIDE_INVALID))
+            ev.append(_mk_rej(account, oid, RejectCode.ORDER_SIDE_INVALID, 0))
             return None
         acct = self._accounts.get(account)
         if acct is None:
             acct = self._account(account)
         if oid in acct.seen:
-            ev.append(Rejected(account, oid, RejectCode.DUPLICATE_ORDER_ID))
+            ev.append(_mk_rej(account, oid, RejectCode.DUPLICATE_ORDER_ID, 0))
             return None
         attrs = cmd.attributes
         if attrs == NO_ATTRIBUTES:
@@ -692,7 +707,7 @@ class MatchingEngine:
         else:
             fl = self._parse_attrs(attrs)
             if fl is None:
-                ev.append(Rejected(account, oid, RejectCode.INVALID_FIELD_VALUE))
+                ev.append(_mk_rej(account, oid, RejectCode.INVALID_FIELD_VALUE, 0))
                 return None
             h_attr, d_attr = fl
         tif = cmd.time_in_force
@@ -703,7 +718,7 @@ class MatchingEngine:
         else:
             tif_ok = tif in _ANY_TIF
         if not tif_ok:
-            ev.append(Rejected(account, oid, RejectCode.INVALID_FIELD_VALUE))
+            ev.append(_mk_rej(account, oid, RejectCode.INVALID_FIELD_VALUE, 0))
             return None
         if h_attr or d_attr:
             if ot in _ATTR_TYPES:
@@ -711,11 +726,11 @@ class MatchingEngine:
             else:
                 ok = ot == ICE and not d_attr
             if not ok:
-                ev.append(Rejected(account, oid, RejectCode.INVALID_FIELD_VALUE))
+                ev.append(_mk_rej(account, oid, RejectCode.INVALID_FIELD_VALUE, 0))
                 return None
         r = self._check_fields(book, ot, cmd, d_attr, 0.0, None)
         if type(r) is not tuple:
-            ev.append(Rejected(account, oid, r))  # type: ignore[arg-type]
+            ev.append(_mk_rej(account, oid, r, 0))  # type: ignore[arg-type]
             return None
         price, qty, stop, layers, sinc, pinc, poff, disp, refr = r
         # reserve price (ticks): what risk and long/short cash use
@@ -746,18 +761,18 @@ class MatchingEngine:
                 )
             )
             if code is not None:
-                ev.append(Rejected(account, oid, RejectCode(code)))
+                ev.append(_mk_rej(account, oid, RejectCode(code), 0))
                 return None
         # row 32: matching-level rejects
         if ot == MKT:
             if not (book.asks.keys if side == 1 else book.bids.keys):
-                ev.append(Rejected(account, oid, RejectCode.NO_MARKET_MAKER_VOLUME))
+                ev.append(_mk_rej(account, oid, RejectCode.NO_MARKET_MAKER_VOLUME, 0))
                 return None
             tif = IOC
         elif tif == FOK and ot not in _CONDITIONAL:
             fillable = 0 if ot in (PEG, PEG_HIDDEN, ICE) else self._fillable(book, side, price, qty)
             if fillable < qty:
-                ev.append(Rejected(account, oid, RejectCode.MATCHING_ENGINE_REJECTED))
+                ev.append(_mk_rej(account, oid, RejectCode.MATCHING_ENGINE_REJECTED, 0))
                 return None
         # ---- accepted: build the order
         acct.seen.add(oid)
@@ -874,8 +889,100 @@ class MatchingEngine:
         return book
 
     def _add_day(self, o: _Order) -> None:
+        if not self._day_orders:
+            # the clock is only read while DAY orders live: refresh the day now
+            self._day = self._day_index(self._clock())
+            self._next_day_ns = self._day_start(self._day + 1)
         o.day = self._day
         self._day_orders.append(o)
+
+    def _fast_limit(self, cmd: NewOrder, ev: list[Event]) -> _Book | None:
+        """Hot path of a plain LMT order without attributes and without a risk hook.
+
+        Anything unusual (including every reject) goes to :meth:`_new`, so the
+        validation rules live in one place.
+        """
+        book = self._books.get(cmd.symbol_enum)
+        side = cmd.side
+        tif = cmd.time_in_force
+        account = cmd.account
+        oid = cmd.order_id
+        acct = self._accounts.get(account)
+        if (
+            book is None
+            or acct is None
+            or (side != 1 and side != 2)
+            or (tif != GTC and tif != DAY and tif != IOC)
+            or oid in acct.seen
+            or not book.pk
+        ):
+            return self._new(cmd, None, ev)
+        fp = cmd.price
+        x = fp * book.pk
+        price = round(x)
+        if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE * (1 - 1e-9):
+            return self._new(cmd, None, ev)
+        x = cmd.order_qty * book.qk
+        qty = round(x)
+        if qty < book.min_lots or qty > book.max_lots or abs(x - qty) > 1e-9 + x * 4.5e-16:
+            return self._new(cmd, None, ev)
+        acct.seen.add(oid)
+        o = _Order()
+        o.account = account
+        o.oid = oid
+        o.book = book
+        o.side = o.wside = side
+        o.otype = LMT
+        o.tif = tif
+        o.price = o.lim = o.rp = price
+        o.qty = o.open = qty
+        o.f_price = fp
+        o.state = _RESTING
+        self._seq += 1
+        o.seq = self._seq
+        p = acct.pos.get(book.sym)
+        if p is None:
+            p = self._pos(acct, book.sym)
+        o.pos = p
+        if side == 1:
+            p.ol += qty
+            p.olc += price * qty
+            bs = book.bids
+            key = price
+            keys = book.asks.keys
+            if keys and keys[-1] >= -price:
+                self._aggress(book, o, ev)
+        else:
+            p.os += qty
+            p.osc += price * qty
+            bs = book.asks
+            key = -price
+            keys = book.bids.keys
+            if keys and keys[-1] >= price:
+                self._aggress(book, o, ev)
+        open_ = o.open
+        if not open_:
+            return book
+        if tif == IOC:
+            self._finish_taker(o, CancelReason.IOC_REMAINDER, ev)
+            return book
+        acct.live[oid] = o
+        lvl = bs.levels.get(key)
+        if lvl is None:
+            self._rest(book, o)
+        else:
+            o.avail = open_
+            lvl.q.append(o)
+            lvl.vis += open_
+            lvl.nvis += 1
+            lvl.tot += open_
+            lvl.n += 1
+            lvl.nreg += 1
+            o.level = lvl
+        if tif == DAY:
+            self._add_day(o)
+        ev.append(_mk_acc(account, oid, book.sym, side, LMT, fp, open_ / book.qk))
+        return book
 
     def _fillable(self, book: _Book, side: int, lim: int, need: int) -> int:
         """Lots an order could execute right now up to ``need`` (FOK check)."""
@@ -1167,18 +1274,58 @@ class MatchingEngine:
         account, oid, orig = cmd.account, cmd.order_id, cmd.orig_order_id
         acct = self._accounts.get(account)
         if acct is not None and oid in acct.seen:
-            ev.append(Rejected(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
             return None
         if orig <= 0:
-            ev.append(Rejected(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
             return None
         o = acct.live.get(orig) if acct is not None else None
         if o is None:
-            ev.append(Rejected(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
             return None
         acct.seen.add(oid)  # type: ignore[union-attr]
-        self._kill(o, oid, CancelReason.USER, ev)
-        return o.book
+        book = o.book
+        lvl = o.level
+        if lvl is None or o.kind != _STATIC or o.armed or o.hidden:
+            self._kill(o, oid, CancelReason.USER, ev)
+            return book
+        # hot path: a plain displayed order resting on the book
+        open_ = o.open
+        lvl.vis -= o.avail
+        lvl.nvis -= 1
+        lvl.tot -= open_
+        lvl.n -= 1
+        lvl.nreg -= 1
+        o.level = None
+        o.state = _DONE
+        o.open = 0
+        del acct.live[orig]  # type: ignore[union-attr]
+        p = o.pos
+        if o.side == 1:
+            p.ol -= open_
+            p.olc -= o.rp * open_
+            if not lvl.n:
+                side = book.bids
+                key = lvl.price
+        else:
+            p.os -= open_
+            p.osc -= o.rp * open_
+            if not lvl.n:
+                side = book.asks
+                key = -lvl.price
+        if not lvl.n:
+            del side.levels[key]
+            keys = side.keys
+            if keys[-1] == key:
+                keys.pop()
+            else:
+                del keys[bisect_left(keys, key)]
+        ev.append(
+            _mk_can(
+                account, oid, orig, book.sym, o.wside, book.qg.to_float(open_), CancelReason.USER
+            )
+        )
+        return None if not (book.ndormant or book.pegs) else book
 
     def _replace(
         self,
@@ -1189,25 +1336,25 @@ class MatchingEngine:
         account, oid, orig = cmd.account, cmd.order_id, cmd.orig_order_id
         acct = self._accounts.get(account)
         if acct is not None and oid in acct.seen:
-            ev.append(Rejected(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
             return None
         if orig <= 0:
-            ev.append(Rejected(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
             return None
         o = acct.live.get(orig) if acct is not None else None
         if o is None or acct is None:
-            ev.append(Rejected(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
             return None
         book = o.book
         ot = o.otype
         d_attr = o.disp > 0
         r = self._check_fields(book, ot, cmd, d_attr, o.f_stop, o)
         if type(r) is not tuple:
-            ev.append(Rejected(account, oid, r, orig))  # type: ignore[arg-type]
+            ev.append(_mk_rej(account, oid, r, orig))  # type: ignore[arg-type]
             return None
         price, qty, stop, layers, sinc, pinc, poff, disp, refr = r
         if qty <= o.filled:
-            ev.append(Rejected(account, oid, RejectCode.SIZE_INVALID, orig))
+            ev.append(_mk_rej(account, oid, RejectCode.SIZE_INVALID, orig))
             return None
         new_open = qty - o.filled
         rp = stop if ot in (STOP_LMT, TSL) else price
@@ -1230,7 +1377,7 @@ class MatchingEngine:
                 )
             )
             if code is not None:
-                ev.append(Rejected(account, oid, RejectCode(code), orig))
+                ev.append(_mk_rej(account, oid, RejectCode(code), orig))
                 return None
         # ---- accepted
         acct.seen.add(oid)
