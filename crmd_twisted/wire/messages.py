@@ -614,9 +614,10 @@ def _raise_decode_problem(frame: bytes | bytearray | memoryview) -> NoReturn:
 
 def decode(frame: bytes | bytearray | memoryview) -> Message:
     """Decode exactly one complete frame; raises only :class:`WireError`."""
+    # The generated decoders raise only WireError, so these three can only
+    # come from the lookup: empty buffer, unknown type byte, not bytes.
     try:
-        decoder = _DECODERS[frame[0]]
+        return _DECODERS[frame[0]](frame)
     except (KeyError, IndexError, TypeError):
         _raise_decode_problem(frame)
-    return decoder(frame)
 
