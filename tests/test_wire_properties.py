@@ -35,7 +35,7 @@ def test_encode_decode_round_trip(name: str) -> None:
 def _cut(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({min(c, len(data)) for c in cuts})
     pieces, start = [], 0
-    for p in points + [len(data)]:
+    for p in [*points, len(data)]:
         pieces.append(data[start:p])
         start = p
     return pieces

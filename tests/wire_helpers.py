@@ -57,12 +57,19 @@ def message_strategy(layout: MessageLayout, cls: type[Message]) -> st.SearchStra
 def any_message() -> st.SearchStrategy[Message]:
     from crmd_twisted.wire import MESSAGES_BY_NAME
 
-    return st.one_of(
-        [message_strategy(lay, MESSAGES_BY_NAME[name]) for name, lay in LAYOUTS.items()]
-    )
+    strategies = {
+        name: message_strategy(lay, MESSAGES_BY_NAME[name]) for name, lay in LAYOUTS.items()
+    }
+
+    def pick(name: str) -> st.SearchStrategy[Message]:
+        return strategies[name]
+
+    return st.sampled_from(sorted(strategies)).flatmap(pick)
 
 
 def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
         return math.isnan(b)
-    return bool(a == b) and (not isinstance(a, float) or struct.pack("<d", a) == struct.pack("<d", b))
+    if isinstance(a, float):
+        return struct.pack("<d", a) == struct.pack("<d", float(b))
+    return bool(a == b)

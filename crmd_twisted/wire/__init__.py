@@ -56,6 +56,11 @@ from .messages import (
 from .twofa import two_fa_code
 
 __all__ = [
+    "HEADER_SIZE",
+    "LAYOUTS",
+    "LAYOUTS_BY_CHAR",
+    "MESSAGES_BY_NAME",
+    "MESSAGE_TYPES",
     "BadTextError",
     "ClientLogon",
     "CollateralData",
@@ -67,15 +72,10 @@ __all__ = [
     "FrameBuffer",
     "FrameLengthError",
     "Group",
-    "HEADER_SIZE",
     "IncompleteFrameError",
     "InstrumentRequest",
     "InstrumentResponse",
-    "LAYOUTS",
-    "LAYOUTS_BY_CHAR",
     "Level",
-    "MESSAGES_BY_NAME",
-    "MESSAGE_TYPES",
     "MdExecReport",
     "MdSubscribe",
     "Message",

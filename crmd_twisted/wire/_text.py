@@ -11,7 +11,14 @@ them grow without bound.
 
 from __future__ import annotations
 
-__all__ = ["CACHE_LIMIT", "DecodeCache", "EncodeCache", "TextRejected", "decode_cache", "encode_cache"]
+__all__ = [
+    "CACHE_LIMIT",
+    "DecodeCache",
+    "EncodeCache",
+    "TextRejected",
+    "decode_cache",
+    "encode_cache",
+]
 
 CACHE_LIMIT = 4096
 

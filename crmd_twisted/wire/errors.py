@@ -10,16 +10,16 @@ attributes; their messages name the message type and the field involved.
 from __future__ import annotations
 
 __all__ = [
-    "WireError",
+    "BadTextError",
     "FrameLengthError",
     "IncompleteFrameError",
+    "TextTooLongError",
+    "UnknownFieldError",
     "UnknownMessageTypeError",
+    "ValueOutOfRangeError",
+    "WireError",
     "WrongLengthError",
     "WrongMessageTypeError",
-    "UnknownFieldError",
-    "BadTextError",
-    "TextTooLongError",
-    "ValueOutOfRangeError",
 ]
 
 
@@ -35,7 +35,8 @@ class FrameLengthError(WireError):
         self.offset = offset
         where = f"offset {offset}: " if offset is not None else ""
         super().__init__(
-            f"{where}header declares frame length {length} (< 4); the stream cannot be resynchronised"
+            f"{where}header declares frame length {length} (< 4);"
+            " the stream cannot be resynchronised"
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .errors import FrameLengthError
 
-__all__ = ["FrameBuffer", "HEADER_SIZE"]
+__all__ = ["HEADER_SIZE", "FrameBuffer"]
 
 HEADER_SIZE = 4
 

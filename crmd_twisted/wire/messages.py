@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, NoReturn, TypeVar
 
 from .enums import ATTRIBUTE_COUNT, Attribute
-from ._text import TextRejected, decode_cache, encode_cache
+from ._text import decode_cache, encode_cache
 from .errors import (
     BadTextError,
     FrameLengthError,
@@ -45,29 +45,29 @@ from .errors import (
 from .layout import INT_RANGES, LAYOUTS, FieldKind, FieldSpec, MessageLayout
 
 __all__ = [
-    "Message",
+    "MESSAGES_BY_NAME",
+    "MESSAGE_TYPES",
     "ClientLogon",
+    "CollateralData",
+    "CollateralRequest",
+    "Entry",
+    "FiveLevelData",
     "InstrumentRequest",
     "InstrumentResponse",
+    "Level",
+    "MdExecReport",
+    "MdSubscribe",
+    "Message",
+    "OpenOrderRequest",
     "RiskUpdateRequest",
     "RiskUserSymbol",
-    "OpenOrderRequest",
-    "CollateralRequest",
-    "CollateralData",
-    "Transaction",
-    "MdSubscribe",
-    "MdExecReport",
-    "TopOfBook",
-    "ThreeLevelData",
-    "FiveLevelData",
-    "TenLevelData",
-    "TwentyLevelData",
-    "ThirtyLevelData",
-    "Level",
-    "Entry",
     "Subscription",
-    "MESSAGE_TYPES",
-    "MESSAGES_BY_NAME",
+    "TenLevelData",
+    "ThirtyLevelData",
+    "ThreeLevelData",
+    "TopOfBook",
+    "Transaction",
+    "TwentyLevelData",
     "decode",
     "message_class",
 ]
@@ -121,7 +121,7 @@ def _raise_length_problem(layout: MessageLayout, frame: bytes | bytearray | memo
 
 def _raise_bad_text(layout: MessageLayout, frame: bytes | bytearray | memoryview) -> NoReturn:
     values = struct.unpack(layout.struct_format, frame)
-    for spec, raw in zip(layout.fields, values):
+    for spec, raw in zip(layout.fields, values, strict=True):
         if spec.kind is FieldKind.TEXT:
             text = raw.split(b"\0", 1)[0]
             if not text.isascii():
@@ -247,10 +247,11 @@ def _generate(cls: type[Message], layout: MessageLayout) -> None:
         "    if type_char is not None and type_char != _TC:",
         "        raise _WrongType(_layout.name, _TC, type_char)",
         "    if length is not None and length != _L:",
-        "        raise _WrongLength(_TC, _L, length, f'{_desc}: expected length {_L}, got {length}')",
+        "        raise _WrongLength(",
+        "            _TC, _L, length, f'{_desc}: expected length {_L}, got {length}')",
     ]
     lines += [f"    self.{n} = {n}" for n in names]
-    cls.__init__ = _compile("__init__", "\n".join(lines), ns)  # type: ignore[misc]
+    cls.__init__ = _compile("__init__", "\n".join(lines), ns)  # type: ignore[method-assign]
 
     # replace
     lines = ["def replace(self, **changes):", "    o = _new(_cls)"]
@@ -279,7 +280,9 @@ def _generate(cls: type[Message], layout: MessageLayout) -> None:
 
 def _docstring(layout: MessageLayout, extra: str | None) -> str:
     rows = "\n".join(
-        f"    ``{f.name}``  {f.code}  ({f.kind})" for f in layout.fields if not _is_repeat(f, layout)
+        f"    ``{f.name}``  {f.code}  ({f.kind})"
+        for f in layout.fields
+        if not _is_repeat(f, layout)
     )
     groups = "\n".join(
         f"    repeated {g.count}x as ``{g.prefix}1_*`` .. ``{g.prefix}{g.count}_*``: "
