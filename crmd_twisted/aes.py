@@ -1,0 +1,154 @@
+"""The Admin server (AES) simulator: logon, 2FA, session keys, redirect to the OES.
+
+:class:`AdminCore` holds the AES's state and rules without any I/O: the account
+directory, the key derivation shared with the OES, the trading session ids it
+hands out and which (account, user) pairs are logged on.  :class:`AESProtocol`
+and :class:`AESFactory` put it on the network.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.python.failure import Failure
+
+from crmd_twisted.accounts import Account, AccountDirectory
+from crmd_twisted.keys import MAX_SESSION_ID, SessionKeys
+from crmd_twisted.protocol import CRMDFactory
+from crmd_twisted.server import CRMDServerProtocol, check_logon
+from crmd_twisted.wire import ClientLogon
+from crmd_twisted.wire.enums import LoginStatus, RejectCode
+
+__all__ = ["AESFactory", "AESProtocol", "AdminCore", "Grant", "format_address"]
+
+
+def format_address(host: str, port: int) -> str:
+    """The "host:port" text of a logon reply's address fields."""
+    return f"{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A successful AES logon: the session id and key handed to the client."""
+
+    account: Account
+    trading_session_id: int
+    session_key: int
+
+
+class AdminCore:
+    """The AES's rules and state, free of I/O."""
+
+    def __init__(
+        self,
+        directory: AccountDirectory,
+        keys: SessionKeys,
+        primary_oes: str,
+        secondary_oes: str = "",
+        primary_mds: str = "",
+        secondary_mds: str = "",
+        *,
+        first_session_id: int | None = None,
+    ) -> None:
+        self.directory = directory
+        self.keys = keys
+        self.primary_oes = primary_oes
+        self.secondary_oes = secondary_oes
+        self.primary_mds = primary_mds
+        self.secondary_mds = secondary_mds
+        if first_session_id is None:
+            first_session_id = random.randint(1, MAX_SESSION_ID)
+        self._next_session_id = first_session_id
+        self.active: dict[tuple[int, str], object] = {}
+
+    def _allocate_session_id(self) -> int:
+        sid = self._next_session_id
+        self._next_session_id = sid % MAX_SESSION_ID + 1
+        return sid
+
+    def logon(self, request: ClientLogon, now: int, owner: object) -> RejectCode | Grant:
+        """Check a LOGIN; on success *owner* holds the (account, user) session."""
+        checked = check_logon(self.directory, request, now)
+        if isinstance(checked, RejectCode):
+            return checked
+        ident = (checked.account, checked.user)
+        holder = self.active.get(ident)
+        if holder is not None and holder is not owner:
+            return RejectCode.USER_ALREADY_LGGGED_IN
+        sid = self._allocate_session_id()
+        self.active[ident] = owner
+        return Grant(checked, sid, self.keys.aes_key(checked.account, checked.user, sid))
+
+    def release(self, owner: object) -> None:
+        """Forget every session *owner* holds (logout or lost connection)."""
+        for ident in [k for k, v in self.active.items() if v is owner]:
+            del self.active[ident]
+
+
+class AESProtocol(CRMDServerProtocol):
+    """One client connection to the AES."""
+
+    factory: AESFactory
+
+    def logonRequested(self, message: ClientLogon) -> None:
+        core = self.factory.core
+        outcome = core.logon(message, self.now(), self)
+        if isinstance(outcome, RejectCode):
+            self.rejectLogon(message, outcome)
+            return
+        self.logonSucceeded()
+        self.identity = (message.account, message.user_name, outcome.trading_session_id)
+        self.log.info(
+            "{peer}: AES logon of account {account} user {user}, session {session}",
+            peer=self.peer,
+            account=message.account,
+            user=message.user_name,
+            session=outcome.trading_session_id,
+        )
+        self.sendMessage(
+            self.logonReply(
+                message,
+                trading_session_id=outcome.trading_session_id,
+                session_key=outcome.session_key,
+                primary_oes_address=core.primary_oes,
+                secondary_oes_address=core.secondary_oes,
+                primary_mds_address=core.primary_mds,
+                secondary_mds_address=core.secondary_mds,
+                login_status=LoginStatus.SUCCESS,
+                reject_reason=RejectCode.ACCEPTED,
+            )
+        )
+
+    def logoutMessage(self, reason: RejectCode) -> ClientLogon:
+        msg = super().logoutMessage(reason)
+        ident = getattr(self, "identity", None)
+        if ident is not None:
+            msg.account, msg.user_name, msg.trading_session_id = ident
+        return msg
+
+    def logoutRequested(self, message: ClientLogon) -> None:
+        self.factory.core.release(self)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.factory.core.release(self)
+        super().connectionLost(reason)
+
+    def unhandledMessage(self, message: object) -> None:
+        name = getattr(message, "NAME", "?")
+        self.log.warn(
+            "{peer}: the AES only handles client_logon; ignored {name}", peer=self.peer, name=name
+        )
+
+
+class AESFactory(CRMDFactory):
+    """Builds :class:`AESProtocol` connections sharing one :class:`AdminCore`."""
+
+    protocol = AESProtocol
+
+    def __init__(
+        self, core: AdminCore, *, clock: IReactorTime | None = None, wireTrace: bool = False
+    ) -> None:
+        super().__init__(clock=clock, wireTrace=wireTrace)
+        self.core = core

@@ -1,0 +1,206 @@
+"""Client-side order state, free of I/O.
+
+:class:`OrderTracker` follows each order the client sends through the answers
+the OES gives, keyed by every id the order has had (a replace gives it a new
+one).  It knows which request ids still wait for their first answer, which is
+what the outstanding-request limit counts and what a reconnect must re-send.
+
+States::
+
+    PENDING_NEW --ORDER_ACK--> NEW --fill--> PARTIALLY_FILLED --fill--> FILLED
+         |                      |  \\--CANCELLED--> CANCELLED
+         |--REJECT--> REJECTED   \\--REPLACED--> NEW (new id)
+         \\--fills / CANCELLED (MKT, IOC, FOK) as above
+
+``GONE`` marks an order that was live before a disconnect and is missing from
+the open-order listing after it: it was filled or cancelled meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from crmd_twisted.wire import Transaction
+from crmd_twisted.wire.enums import REJECT_TRANSACTION_TYPES, TransactionType
+
+__all__ = ["OrderState", "OrderTracker", "PendingRequest", "TrackedOrder"]
+
+_EPS = 1e-12
+
+
+class OrderState(Enum):
+    PENDING_NEW = "pending_new"
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    GONE = "gone"
+
+    @property
+    def live(self) -> bool:
+        return self in (OrderState.NEW, OrderState.PARTIALLY_FILLED)
+
+    @property
+    def final(self) -> bool:
+        return self in (
+            OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.GONE
+        )
+
+
+_FILLS = {
+    TransactionType.EXECUTION,
+    TransactionType.EXECUTION_PARTIAL,
+    TransactionType.QUOTE_FILL,
+    TransactionType.QUOTE_FILL_PARTIAL,
+    TransactionType.MARGIN_EXECUTION,
+    TransactionType.MARGIN_PARTIAL_EXECUTION,
+    TransactionType.MARGIN_EXECUTE,
+}
+_CANCELS = {TransactionType.CANCELLED, TransactionType.MARGIN_CANCEL}
+_REPLACES = {
+    TransactionType.REPLACED,
+    TransactionType.MARGIN_REPLACED,
+    TransactionType.MARGIN_CANCEL_REPLACE,
+}
+
+
+@dataclass(eq=False, slots=True)
+class TrackedOrder:
+    """One order as the client knows it."""
+
+    order_id: int
+    request: Transaction
+    state: OrderState = OrderState.PENDING_NEW
+    order_qty: float = 0.0
+    price: float = 0.0
+    filled_qty: float = 0.0
+    open_qty: float = 0.0
+    ids: list[int] = field(default_factory=list)
+    fills: list[Transaction] = field(default_factory=list)
+    reject_reason: int = 0
+    last_message: Transaction | None = None
+
+    @property
+    def first_id(self) -> int:
+        return self.ids[0] if self.ids else self.order_id
+
+
+@dataclass(eq=False, slots=True)
+class PendingRequest:
+    """A NEW / CANCEL_REPLACE / ORDER_CANCEL waiting for its first answer."""
+
+    request: Transaction
+    order: TrackedOrder
+    sent: bool = False
+    #: Whoever waits for the answer (the session keeps a Deferred here).
+    waiter: Any = None
+
+    @property
+    def counted(self) -> bool:
+        return self.request.message_type in (
+            TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE
+        )
+
+
+class OrderTracker:
+    """Every order of one client session and the requests still unanswered."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, TrackedOrder] = {}
+        self.pending: dict[int, PendingRequest] = {}
+
+    # -- outgoing ---------------------------------------------------------------------------
+
+    def new(self, request: Transaction) -> PendingRequest:
+        order = TrackedOrder(
+            order_id=request.order_id,
+            request=request,
+            order_qty=request.order_qty,
+            price=request.price,
+            open_qty=request.order_qty,
+            ids=[request.order_id],
+        )
+        self.by_id[request.order_id] = order
+        pending = PendingRequest(request, order)
+        self.pending[request.order_id] = pending
+        return pending
+
+    def amend(self, order: TrackedOrder, request: Transaction) -> PendingRequest:
+        """Register a cancel or replace of *order* (its own new id in *request*)."""
+        pending = PendingRequest(request, order)
+        self.pending[request.order_id] = pending
+        return pending
+
+    def in_flight(self) -> int:
+        """Sent NEW / CANCEL_REPLACE requests without an answer yet."""
+        return sum(1 for p in self.pending.values() if p.sent and p.counted)
+
+    # -- incoming --------------------------------------------------------------------------
+
+    def receive(self, tx: Transaction) -> tuple[TrackedOrder | None, PendingRequest | None]:
+        """Apply one answer; returns the order it concerns and the request it answers."""
+        mtype = tx.message_type
+        answered = self.pending.pop(tx.order_id, None)
+        order = answered.order if answered is not None else self.by_id.get(tx.order_id)
+        if order is None and tx.orig_order_id:
+            order = self.by_id.get(tx.orig_order_id)
+        if order is None:
+            return None, answered
+        order.last_message = tx
+        if mtype in REJECT_TRANSACTION_TYPES:
+            if answered is not None and answered.request.message_type == TransactionType.ORDER_NEW:
+                order.state = OrderState.REJECTED
+                order.open_qty = 0.0
+            order.reject_reason = tx.reject_reason
+        elif mtype == TransactionType.ORDER_ACK:
+            if order.state == OrderState.PENDING_NEW:
+                order.state = OrderState.NEW
+        elif mtype in _FILLS:
+            order.fills.append(tx)
+            order.filled_qty += tx.exec_qty
+            order.open_qty = max(tx.remaining_qty, 0.0)
+            order.state = (
+                OrderState.FILLED if order.open_qty <= _EPS else OrderState.PARTIALLY_FILLED
+            )
+        elif mtype in _CANCELS:
+            order.open_qty = 0.0
+            if order.state != OrderState.FILLED:
+                order.state = OrderState.CANCELLED
+        elif mtype in _REPLACES:
+            new_id = tx.order_id
+            if new_id not in order.ids:
+                order.ids.append(new_id)
+            order.order_id = new_id
+            self.by_id[new_id] = order
+            order.price = tx.price
+            order.order_qty = tx.order_qty + order.filled_qty
+            order.open_qty = tx.order_qty
+            order.request = tx
+            if order.state == OrderState.PENDING_NEW:
+                order.state = OrderState.NEW
+        return order, answered
+
+    def reconcile(self, listing: list[Transaction]) -> list[TrackedOrder]:
+        """Align with an open-order listing; returns the orders found GONE."""
+        listed = {tx.order_id: tx for tx in listing}
+        for order_id, tx in listed.items():
+            order = self.by_id.get(order_id)
+            if order is None:  # placed by another session of the account
+                order = TrackedOrder(order_id=order_id, request=tx, ids=[order_id])
+                self.by_id[order_id] = order
+            order.open_qty = tx.order_qty
+            order.price = tx.price
+            order.state = (
+                OrderState.PARTIALLY_FILLED if order.filled_qty > _EPS else OrderState.NEW
+            )
+            self.pending.pop(order_id, None)
+        gone = []
+        for order in set(self.by_id.values()):
+            if order.state.live and order.order_id not in listed:
+                order.state = OrderState.GONE
+                order.open_qty = 0.0
+                gone.append(order)
+        return gone

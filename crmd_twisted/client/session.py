@@ -1,0 +1,717 @@
+"""A client session that stays logged on: AES logon, OES redirect, reconnect, fail-over.
+
+:class:`CRMDClient` is a Twisted service.  Underneath, a
+:class:`~twisted.application.internet.ClientService` owns the connection and
+its reconnection (with an injectable retry policy and clock); what it connects
+*to* is decided per attempt by a routing endpoint:
+
+1. without a valid AES grant, log on to the AES first (a short connection that
+   logs out again) to get the OES addresses, key K1 and trading session id;
+2. connect to the primary OES, or to the secondary when the primary is
+   unreachable or logged us out with 9 / 10;
+3. with neither reachable, forget the grant: the next attempt goes back
+   through the AES.
+
+After each OES logon the session fetches the instruments (once), reconciles
+its orders with an open-order listing, re-sends every request that was not
+answered before the connection dropped (same ids: the OES refuses a repeated
+order id with DUPLICATE_ORDER_ID, so nothing executes twice), and becomes
+ready.  Requests made while disconnected wait and go out then.
+
+A logon refused by the AES (or by the OES right after a fresh AES logon) stops
+the session: :meth:`CRMDClient.when_ready` fails with
+:class:`~crmd_twisted.client.errors.LogonRejected` naming the code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.application.service import Service
+from twisted.internet import defer
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.interfaces import IReactorTCP, IReactorTime, IStreamClientEndpoint
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from crmd_twisted.client.errors import (
+    LogonRejected,
+    NotConnected,
+    RequestRejected,
+    RequestTimeout,
+)
+from crmd_twisted.client.orders import OrderTracker, PendingRequest, TrackedOrder
+from crmd_twisted.client.protocol import CRMDClientProtocol
+from crmd_twisted.wire import (
+    ClientLogon,
+    CollateralData,
+    InstrumentRequest,
+    InstrumentResponse,
+    Message,
+    RiskUserSymbol,
+    Transaction,
+)
+from crmd_twisted.wire.enums import (
+    NO_ATTRIBUTES,
+    REJECT_TRANSACTION_TYPES,
+    OrderType,
+    RejectCode,
+    ResponseType,
+    SymbolEnum,
+    SymbolType,
+    TimeInForce,
+    TransactionType,
+    coerce,
+)
+
+__all__ = ["CRMDClient", "ClientEvent", "parse_address"]
+
+log = Logger()
+
+#: OES logout reasons that mean "go to the secondary OES".
+FAILOVER_REASONS = frozenset(
+    {RejectCode.MES_NOT_AVAILABLE_TRADING_DISABLED, RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED}
+)
+#: OES logon refusals that a fresh AES logon may cure.
+STALE_GRANT_REASONS = frozenset(
+    {RejectCode.INVALID_KEY, RejectCode.KEY_INVALID, RejectCode.TRADING_SESSION_INVALID}
+)
+
+
+def parse_address(text: str) -> tuple[str, int] | None:
+    """Split a logon reply's "host:port" text; None if it does not parse."""
+    host, sep, port = text.strip("\x00").partition(":")
+    if not sep or not host or ":" in port or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    return host, int(port)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEvent:
+    """What observers of a :class:`CRMDClient` receive.
+
+    ``kind`` is one of ``"state"`` (``state`` says which), ``"order"`` (an order
+    changed: ``order`` and the ``message`` that changed it), ``"logout"`` (the
+    server logged us out; ``message`` is the logout) or ``"message"`` (any other
+    unsolicited frame).
+    """
+
+    kind: str
+    state: str | None = None
+    order: TrackedOrder | None = None
+    message: Message | None = None
+
+
+@dataclass(slots=True)
+class _Grant:
+    primary: tuple[str, int]
+    secondary: tuple[str, int] | None
+    key: int
+    trading_session_id: int
+
+
+@dataclass(eq=False, slots=True)
+class _Query:
+    """A non-order request: how to send it and how to recognise its replies."""
+
+    kind: str  # "instruments" | "risk" | "open_orders" | "collateral"
+    symbol_enum: int
+    deferred: defer.Deferred[Any]
+    replies: list[Message]
+    sent: bool = False
+    internal: bool = False
+
+
+class _SessionProtocol(CRMDClientProtocol):
+    """Routes everything the OES sends into the owning :class:`CRMDClient`."""
+
+    client: CRMDClient
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self.client._connecting = self
+
+    def messageReceived(self, message: Message) -> None:
+        self.client._received(self, message)
+        super().messageReceived(message)
+
+    def serverLoggedOut(self, reason: int, message: ClientLogon) -> None:
+        super().serverLoggedOut(reason, message)
+        self.client._serverLoggedOut(self, reason, message)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        super().connectionLost(reason)
+        self.client._connectionLost(self)
+
+
+@implementer(IStreamClientEndpoint)
+class _RouteEndpoint:
+    """Connects wherever the session should be now (see the module docstring)."""
+
+    def __init__(self, client: CRMDClient) -> None:
+        self.client = client
+
+    def connect(self, factory: Factory) -> defer.Deferred[Any]:
+        return defer.ensureDeferred(self.client._route(factory))
+
+
+class CRMDClient(Service):
+    """A logged-on CRMD session with a Deferred API.
+
+    :param aes: AES address as ``(host, port)``.
+    :param account, user, api_key: the identity; the 2FA code derives from the key.
+    :param retry_policy: seconds to wait after *n* failed attempts in a row
+        (``twisted.application.internet.backoffPolicy`` by default).
+    :param endpoint_factory: builds the client endpoint of a ``(host, port)``;
+        TCP by default.
+    :param protocol: a :class:`CRMDClientProtocol` subclass whose handlers also
+        see every message.
+    """
+
+    def __init__(
+        self,
+        aes: tuple[str, int],
+        account: int,
+        user: str,
+        api_key: str,
+        *,
+        reactor: Any = None,
+        retry_policy: Callable[[int], float] | None = None,
+        endpoint_factory: Callable[[str, int], IStreamClientEndpoint] | None = None,
+        protocol: type[CRMDClientProtocol] = CRMDClientProtocol,
+        request_timeout: float = 30.0,
+        logon_timeout: float = 10.0,
+        open_order_limit: int = 1000,
+        first_order_id: int | None = None,
+    ) -> None:
+        if reactor is None:
+            from twisted.internet import reactor as global_reactor
+
+            reactor = global_reactor
+        self.reactor: IReactorTime = reactor
+        self.aes = aes
+        self.account = account
+        self.user = user
+        self.api_key = api_key
+        self.request_timeout = request_timeout
+        self.logon_timeout = logon_timeout
+        self.open_order_limit = open_order_limit
+        self._endpoint_factory = endpoint_factory or self._tcp_endpoint
+        self._protocol_class: type[_SessionProtocol] = type(
+            "SessionProtocol", (_SessionProtocol, protocol), {"client": self}
+        )
+        self._factory = Factory.forProtocol(self._protocol_class)
+        self._factory.clock = reactor  # type: ignore[attr-defined]
+        self._factory.wireTrace = False  # type: ignore[attr-defined]
+        self._factory.logFrames = True  # type: ignore[attr-defined]
+        self._service = ClientService(
+            _RouteEndpoint(self),
+            self._factory,
+            retryPolicy=retry_policy or backoffPolicy(initialDelay=0.5, maxDelay=30.0),
+            clock=reactor,
+            prepareConnection=self._prepare,
+        )
+        self.orders = OrderTracker()
+        self.instrument_list: list[InstrumentResponse] = []
+        self.state = "stopped"
+        self.fatal: Failure | None = None
+        self.connection: _SessionProtocol | None = None
+        self._connecting: _SessionProtocol | None = None
+        self.logons = 0
+        self.disconnects = 0
+        self._grant: _Grant | None = None
+        self._fresh_grant = False
+        self._prefer_secondary = False
+        self._ready = False
+        self._ready_waiters: list[defer.Deferred[CRMDClient]] = []
+        self._queries: deque[_Query] = deque()
+        self._outbox: deque[PendingRequest] = deque()
+        self._observers: list[Callable[[ClientEvent], None]] = []
+        self._final_waiters: dict[int, list[defer.Deferred[TrackedOrder]]] = {}
+        if first_order_id is None:
+            first_order_id = time.time_ns() // 1_000_000 * 1000
+        self._ids = itertools.count(first_order_id)
+
+    def _tcp_endpoint(self, host: str, port: int) -> IStreamClientEndpoint:
+        reactor: IReactorTCP = self.reactor  # type: ignore[assignment]
+        return TCP4ClientEndpoint(reactor, host, port, timeout=self.logon_timeout)
+
+    # -- service life ----------------------------------------------------------------------
+
+    def startService(self) -> None:
+        super().startService()
+        self.fatal = None
+        self._set_state("connecting")
+        self._service.startService()
+
+    def stopService(self) -> defer.Deferred[None]:
+        super().stopService()
+        if self.connection is not None and self._ready:
+            self.connection.logOut()
+        self._ready = False
+        self._set_state("stopped")
+        d: defer.Deferred[None] = self._service.stopService()
+        self._fail_all(NotConnected("session stopped"))
+        return d
+
+    def when_ready(self) -> defer.Deferred[CRMDClient]:
+        """Fires with this client once logged on to an OES and reconciled."""
+        if self.fatal is not None:
+            return defer.fail(self.fatal)
+        if self._ready:
+            return defer.succeed(self)
+        d: defer.Deferred[CRMDClient] = defer.Deferred()
+        self._ready_waiters.append(d)
+        return d
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    # -- observers and hooks -----------------------------------------------------------------
+
+    def add_observer(self, observer: Callable[[ClientEvent], None]) -> None:
+        """Call *observer* with a :class:`ClientEvent` for everything unsolicited."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: Callable[[ClientEvent], None]) -> None:
+        self._observers.remove(observer)
+
+    def _emit(self, event: ClientEvent) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:
+                log.failure("observer {observer!r} failed", observer=observer)
+
+    def orderUpdated(self, order: TrackedOrder, message: Transaction) -> None:
+        """Hook: *order* changed because of *message* (fills, cancels, acks...)."""
+
+    def stateChanged(self, state: str) -> None:
+        """Hook: the session moved to *state* (connecting, ready, disconnected, ...)."""
+
+    def serverLoggedOut(self, reason: int) -> None:
+        """Hook: the OES logged this session out with *reason*."""
+
+    def _set_state(self, state: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        log.info("session {account}/{user}: {state}", account=self.account, user=self.user,
+                 state=state)
+        self.stateChanged(state)
+        self._emit(ClientEvent("state", state=state))
+
+    # -- routing a connection attempt --------------------------------------------------------
+
+    async def _route(self, factory: Factory) -> Any:
+        if self._grant is None:
+            self._set_state("aes_logon")
+            self._grant = await self._aes_logon()
+            self._fresh_grant = True
+        grant = self._grant
+        targets = [grant.primary]
+        if grant.secondary is not None:
+            targets.append(grant.secondary)
+            if self._prefer_secondary:
+                targets.reverse()
+        error: BaseException | None = None
+        for host, port in targets:
+            self._set_state("connecting")
+            try:
+                proto = await self._endpoint_factory(host, port).connect(factory)
+            except Exception as e:
+                log.info("OES {host}:{port} unreachable: {error}", host=host, port=port, error=e)
+                error = e
+                continue
+            self._prefer_secondary = (host, port) != grant.primary
+            return proto
+        self._grant = None  # neither OES: go back through the AES next time
+        assert error is not None
+        raise error
+
+    async def _aes_logon(self) -> _Grant:
+        host, port = self.aes
+        proto = CRMDClientProtocol()
+        proto.clock = self.reactor
+        proto.logonTimeout = self.logon_timeout
+        await connectProtocol(self._endpoint_factory(host, port), proto)
+        try:
+            reply = await proto.logOn(self.account, self.user, api_key=self.api_key)
+        except LogonRejected as e:
+            self._stop_fatally(Failure(e))
+            raise
+        finally:
+            if proto.connected and not proto._closing:
+                proto.logOut()
+        primary = parse_address(reply.primary_oes_address)
+        if primary is None:
+            error = LogonRejected(RejectCode.INVALID_FIELD_VALUE, reply)
+            self._stop_fatally(Failure(error))
+            raise error
+        secondary = parse_address(reply.secondary_oes_address)
+        return _Grant(primary, secondary, reply.session_key, reply.trading_session_id)
+
+    async def _prepare(self, proxy: Any) -> None:
+        # ClientService hands us a proxy of the protocol; work with the protocol itself
+        proto = self._connecting
+        assert proto is not None
+        grant = self._grant
+        assert grant is not None
+        self._set_state("oes_logon")
+        proto.logonTimeout = self.logon_timeout
+        try:
+            await proto.logOn(
+                self.account,
+                self.user,
+                api_key=self.api_key,
+                session_key=grant.key,
+                trading_session_id=grant.trading_session_id,
+            )
+        except LogonRejected as e:
+            if e.code in STALE_GRANT_REASONS and not self._fresh_grant:
+                self._grant = None  # try the AES once more
+            else:
+                self._stop_fatally(Failure(e))
+            raise
+        self._fresh_grant = False
+        self.connection = proto
+        self.logons += 1
+        self._set_state("reconciling")
+        for query in self._queries:
+            query.sent = False
+        for pending in self.orders.pending.values():
+            pending.sent = False
+        if not self.instrument_list:
+            self._send_query(self._query("instruments", 0, internal=True), proto)
+        listing = self._query("open_orders", 0, internal=True)
+        listing.deferred.addCallback(self._reconciled, proto)
+        listing.deferred.addErrback(lambda f: None)
+        self._send_query(listing, proto)
+
+    def _reconciled(self, listing: list[Transaction], proto: _SessionProtocol) -> None:
+        if proto is not self.connection:
+            return
+        listed = {tx.order_id: tx for tx in listing}
+        for order_id, pending in list(self.orders.pending.items()):
+            if pending.request.message_type == TransactionType.ORDER_NEW and order_id in listed:
+                # it reached the OES before the connection dropped: the listing answers it
+                del self.orders.pending[order_id]
+                self._answer(pending, listed[order_id])
+        for order in self.orders.reconcile(listing):
+            self._order_changed(order, order.last_message or order.request)
+        self._ready = True
+        self._set_state("ready")
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for w in waiters:
+            w.callback(self)
+        for query in list(self._queries):
+            if not query.sent:
+                self._send_query(query, proto)
+        self._flush()
+
+    def _stop_fatally(self, failure: Failure) -> None:
+        self.fatal = failure
+        log.error("session {account}/{user} stopped: {error}", account=self.account,
+                  user=self.user, error=failure.getErrorMessage())
+        self._set_state("failed")
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for w in waiters:
+            w.errback(failure)
+        self.reactor.callLater(0, self._service.stopService)  # type: ignore[attr-defined]
+
+    def _connectionLost(self, proto: _SessionProtocol) -> None:
+        if proto is not self.connection:
+            return
+        self.connection = None
+        self.disconnects += 1
+        self._ready = False
+        if self.running and self.fatal is None:
+            self._set_state("disconnected")
+
+    def _serverLoggedOut(self, proto: _SessionProtocol, reason: int, message: ClientLogon) -> None:
+        if reason in FAILOVER_REASONS:
+            self._prefer_secondary = self._grant is not None and not self._prefer_secondary
+        self.serverLoggedOut(reason)
+        self._emit(ClientEvent("logout", message=message))
+
+    def _fail_all(self, error: Exception) -> None:
+        queries, self._queries = self._queries, deque()
+        for q in queries:
+            if not q.deferred.called:
+                q.deferred.errback(Failure(error))
+        for pending in list(self.orders.pending.values()):
+            self._answer(pending, Failure(error))
+        self._outbox.clear()
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for w in waiters:
+            w.errback(Failure(error))
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def _query(self, kind: str, symbol_enum: int, *, internal: bool = False) -> _Query:
+        query = _Query(kind, symbol_enum, defer.Deferred(), [], internal=internal)
+        self._queries.append(query)
+        return query
+
+    def _send_query(self, query: _Query, proto: _SessionProtocol) -> None:
+        query.sent = True
+        query.replies.clear()
+        if query.kind == "instruments":
+            proto.requestInstruments(query.symbol_enum)
+        elif query.kind == "collateral":
+            proto.requestCollateral(query.symbol_enum)
+        else:
+            if query.kind == "risk":
+                proto.requestRisk(query.symbol_enum)
+            else:
+                proto.requestOpenOrders(query.symbol_enum)
+            proto.requestCollateral(0)  # its reply marks the end of the list (no end marker)
+
+    def _ask(self, kind: str, symbol_enum: int) -> defer.Deferred[Any]:
+        query = self._query(kind, symbol_enum)
+        if self._ready and self.connection is not None:
+            self._send_query(query, self.connection)
+        query.deferred.addTimeout(self.request_timeout, self.reactor)  # type: ignore[arg-type]
+        query.deferred.addErrback(self._query_failed, query)
+        return query.deferred
+
+    def _query_failed(self, failure: Failure, query: _Query) -> Failure:
+        if query in self._queries:
+            self._queries.remove(query)
+        if failure.check(defer.TimeoutError):
+            return Failure(RequestTimeout(f"no reply to {query.kind} request"))
+        return failure
+
+    def instruments(self) -> defer.Deferred[list[InstrumentResponse]]:
+        """Every instrument of the OES."""
+        return self._ask("instruments", 0)
+
+    def risk(self, symbol_enum: int = 0) -> defer.Deferred[list[RiskUserSymbol]]:
+        """Risk (positions, balances, limits) per instrument, or for one."""
+        return self._ask("risk", symbol_enum)
+
+    def open_orders(self, symbol_enum: int = 0) -> defer.Deferred[list[Transaction]]:
+        """The account's open orders as the OES lists them."""
+        return self._ask("open_orders", symbol_enum)
+
+    def collateral(self, symbol_enum: int = 0) -> defer.Deferred[CollateralData]:
+        """The account's balances (and positions in *symbol_enum*, if given)."""
+        return self._ask("collateral", symbol_enum)
+
+    def _query_reply(self, message: Message) -> bool:
+        """Give *message* to the oldest sent query; True if it was one of its replies."""
+        query = next((q for q in self._queries if q.sent), None)
+        if query is None:
+            return False
+        kind = query.kind
+        done = False
+        if isinstance(message, InstrumentRequest) and kind == "instruments":
+            self._queries.remove(query)
+            query.deferred.errback(RequestRejected(message.reject_reason, message))
+            return True
+        if isinstance(message, InstrumentResponse) and kind == "instruments":
+            query.replies.append(message)
+            done = message.response_type in (ResponseType.SNAPSHOT, ResponseType.SNAPSHOT_FINISH)
+        elif isinstance(message, RiskUserSymbol) and kind == "risk":
+            query.replies.append(message)
+        elif isinstance(message, Transaction) and kind == "open_orders":
+            is_listing = message.message_type == TransactionType.ORDER_NEW or (
+                message.message_type == TransactionType.REPLACED and message.orig_order_id == 0
+            )
+            if not is_listing:
+                return False
+            query.replies.append(message)
+        elif isinstance(message, CollateralData):
+            done = True
+            if kind == "collateral":
+                query.replies.append(message)
+        else:
+            return False
+        if done:
+            self._queries.remove(query)
+            if kind == "instruments":
+                self.instrument_list = list(query.replies)
+                result: Any = list(query.replies)
+            elif kind == "collateral":
+                result = query.replies[0]
+            else:
+                result = list(query.replies)
+            if kind == "risk":
+                for risk in query.replies:
+                    limit = getattr(risk, "open_order_request_limit", 0)
+                    if limit:
+                        self.open_order_limit = limit
+            if not query.deferred.called:
+                query.deferred.callback(result)
+        return True
+
+    # -- orders ---------------------------------------------------------------------------------
+
+    def next_order_id(self) -> int:
+        return next(self._ids)
+
+    def _symbol_name(self, symbol_enum: int) -> str:
+        for inst in self.instrument_list:
+            if inst.symbol_enum == symbol_enum:
+                return inst.symbol
+        member = coerce(SymbolEnum, symbol_enum)
+        return member.name if isinstance(member, SymbolEnum) else ""
+
+    def new_order(
+        self,
+        symbol_enum: int,
+        side: int,
+        order_qty: float,
+        price: float = 0.0,
+        order_type: int = OrderType.LMT,
+        time_in_force: int = TimeInForce.GTC,
+        **fields: Any,
+    ) -> defer.Deferred[Transaction]:
+        """Send a new order; fires with its first answer (ORDER_ACK, a fill, CANCELLED).
+
+        Fails with :class:`RequestRejected` naming the reject code.  Extra
+        transaction fields (``stop_limit_price``, ``attributes``, ``display_size``,
+        ``layers``, ...) pass through.  The order is tracked in ``self.orders``
+        under its id (``result.order_id``).
+        """
+        tx = Transaction(
+            message_type=TransactionType.ORDER_NEW,
+            order_id=fields.pop("order_id", None) or self.next_order_id(),
+            symbol_enum=symbol_enum,
+            symbol=self._symbol_name(symbol_enum),
+            symbol_type=SymbolType.SPOT,
+            order_type=order_type,
+            side=side,
+            price=price,
+            order_qty=order_qty,
+            time_in_force=time_in_force,
+            attributes=fields.pop("attributes", NO_ATTRIBUTES),
+            trader_id=self.user,
+        )
+        for name, value in fields.items():
+            setattr(tx, name, value)
+        return self._submit(self.orders.new(tx))
+
+    def _live(self, order_id: int) -> TrackedOrder:
+        order = self.orders.by_id.get(order_id)
+        if order is None:
+            raise KeyError(f"unknown order id {order_id}")
+        return order
+
+    def cancel(self, order_id: int) -> defer.Deferred[Transaction]:
+        """Cancel an order (by any id it has had); fires with CANCELLED."""
+        order = self._live(order_id)
+        tx = order.request.replace(
+            message_type=TransactionType.ORDER_CANCEL,
+            order_id=self.next_order_id(),
+            orig_order_id=order.order_id,
+            orig_price=order.price,
+            order_qty=order.open_qty,
+            reject_reason=0,
+        )
+        return self._submit(self.orders.amend(order, tx))
+
+    def replace(
+        self,
+        order_id: int,
+        price: float | None = None,
+        order_qty: float | None = None,
+        **fields: Any,
+    ) -> defer.Deferred[Transaction]:
+        """Cancel-replace an order with a new price and/or quantity; fires with REPLACED."""
+        order = self._live(order_id)
+        tx = order.request.replace(
+            message_type=TransactionType.CANCEL_REPLACE,
+            order_id=self.next_order_id(),
+            orig_order_id=order.order_id,
+            orig_price=order.price,
+            price=order.price if price is None else price,
+            order_qty=order.open_qty if order_qty is None else order_qty,
+            reject_reason=0,
+            **fields,
+        )
+        return self._submit(self.orders.amend(order, tx))
+
+    def _submit(self, pending: PendingRequest) -> defer.Deferred[Transaction]:
+        d: defer.Deferred[Transaction] = defer.Deferred()
+        pending.waiter = d
+        self._outbox.append(pending)
+        self._flush()
+        return d
+
+    def _flush(self) -> None:
+        proto = self.connection
+        if not self._ready or proto is None:
+            return
+        # requests that were sent but never answered before a reconnect go first
+        for pending in list(self.orders.pending.values()):
+            if not pending.sent and pending not in self._outbox:
+                self._outbox.appendleft(pending)
+        while self._outbox:
+            pending = self._outbox[0]
+            if pending.counted and self.orders.in_flight() >= self.open_order_limit:
+                return  # wait for an answer to free a slot
+            self._outbox.popleft()
+            if pending.request.order_id not in self.orders.pending:
+                continue  # answered meanwhile (e.g. found in the reconcile listing)
+            pending.sent = True
+            proto.sendTransaction(pending.request)
+
+    @staticmethod
+    def _answer(pending: PendingRequest, result: Transaction | Failure) -> None:
+        waiter, pending.waiter = pending.waiter, None
+        if waiter is not None and not waiter.called:
+            if isinstance(result, Failure):
+                waiter.errback(result)
+            else:
+                waiter.callback(result)
+
+    def when_final(self, order_id: int) -> defer.Deferred[TrackedOrder]:
+        """Fires with the tracked order once it is filled, cancelled, rejected or gone."""
+        order = self._live(order_id)
+        if order.state.final:
+            return defer.succeed(order)
+        d: defer.Deferred[TrackedOrder] = defer.Deferred()
+        self._final_waiters.setdefault(id(order), []).append(d)
+        return d
+
+    def _order_changed(self, order: TrackedOrder, message: Transaction) -> None:
+        self.orderUpdated(order, message)
+        self._emit(ClientEvent("order", order=order, message=message))
+        if order.state.final:
+            for d in self._final_waiters.pop(id(order), []):
+                d.callback(order)
+
+    # -- everything the OES sends -------------------------------------------------------------
+
+    def _received(self, proto: _SessionProtocol, message: Message) -> None:
+        if proto is not self.connection and self.connection is not None:
+            return
+        if self._query_reply(message):
+            return
+        if isinstance(message, Transaction):
+            order, answered = self.orders.receive(message)
+            if answered is not None:
+                if message.message_type in REJECT_TRANSACTION_TYPES:
+                    self._answer(
+                        answered, Failure(RequestRejected(message.reject_reason, message))
+                    )
+                else:
+                    self._answer(answered, message)
+                self._flush()
+            if order is not None:
+                self._order_changed(order, message)
+            else:
+                self._emit(ClientEvent("message", message=message))
+        elif not isinstance(message, ClientLogon):
+            self._emit(ClientEvent("message", message=message))
+

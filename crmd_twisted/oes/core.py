@@ -1,0 +1,635 @@
+"""The Order Entry Server's rules and state, free of I/O.
+
+:class:`OrderEntryCore` takes decoded requests from logged-on :class:`Session`
+objects and answers through each session's ``send`` callable: logon with the
+AES key, the instrument / risk / open-order / collateral requests, and
+transactions validated in the documented order before they reach the
+:class:`~crmd_twisted.engine.MatchingEngine`.  Engine events become ORDER_ACK,
+REPLACED, CANCELLED, REJECT and execution frames that echo the request (or the
+order as last accepted) and are routed to every connection of the account they
+concern.  The ledger keeps balances and reservations for the equity rule.
+
+Several listeners (a primary and a secondary OES) may share one core: that is
+how orders survive a fail-over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from twisted.logger import Logger
+
+from crmd_twisted.accounts import AccountDirectory
+from crmd_twisted.engine import (
+    Accepted,
+    CancelOrder,
+    Cancelled,
+    CancelReason,
+    Fill,
+    Instrument,
+    MatchingEngine,
+    NewOrder,
+    OrderView,
+    Rejected,
+    Replaced,
+    ReplaceOrder,
+    RiskQuery,
+)
+from crmd_twisted.keys import SessionKeys
+from crmd_twisted.oes.ledger import Ledger, Reservation
+from crmd_twisted.server import check_logon, sending_time_ok
+from crmd_twisted.wire import (
+    ClientLogon,
+    CollateralData,
+    CollateralRequest,
+    InstrumentRequest,
+    InstrumentResponse,
+    Message,
+    OpenOrderRequest,
+    RiskUpdateRequest,
+    RiskUserSymbol,
+    Transaction,
+)
+from crmd_twisted.wire.enums import (
+    NO_ATTRIBUTES,
+    OrderType,
+    RejectCode,
+    RequestType,
+    ResponseType,
+    Side,
+    SymbolType,
+    TransactionType,
+    UNIMPLEMENTED_ORDER_TYPES,
+)
+
+__all__ = ["OrderEntryCore", "Session"]
+
+log = Logger()
+
+_CLIENT_TRANSACTIONS = frozenset(
+    {TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE, TransactionType.ORDER_CANCEL}
+)
+_COUNTED = frozenset({TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE})
+_AGGRESSOR_FILL = {True: TransactionType.QUOTE_FILL, False: TransactionType.QUOTE_FILL_PARTIAL}
+_RESTING_FILL = {True: TransactionType.EXECUTION, False: TransactionType.EXECUTION_PARTIAL}
+_LIMIT_AFTER_TRIGGER = frozenset({OrderType.STOP_LMT, OrderType.TSL})
+
+
+@dataclass(eq=False, slots=True)
+class Session:
+    """One logged-on connection as the OES core sees it."""
+
+    account: int
+    user: str
+    trading_session_id: int
+    key: int
+    open_order_limit: int
+    send: Callable[[Message], None]
+    logout: Callable[[RejectCode], None]
+    last_seq: int = 0
+    in_flight: int = 0
+    alive: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class OrderEntryCore:
+    """Everything the OES decides, with sessions as callables instead of sockets."""
+
+    def __init__(
+        self,
+        directory: AccountDirectory,
+        keys: SessionKeys,
+        instruments: Iterable[Instrument],
+        *,
+        clock: Callable[[], int] = time.time_ns,
+        check_keys: bool = True,
+        strict: bool = False,
+        engine: MatchingEngine | None = None,
+    ) -> None:
+        self.directory = directory
+        self.keys = keys
+        self.instruments: dict[int, Instrument] = {i.symbol_enum: i for i in instruments}
+        self.clock = clock
+        self.check_keys = check_keys
+        self.strict = strict
+        self.engine = engine if engine is not None else MatchingEngine(
+            list(self.instruments.values()), clock=clock
+        )
+        self.ledger = Ledger()
+        self.sessions: dict[tuple[int, str], Session] = {}
+        self.by_account: dict[int, list[Session]] = {}
+        #: The last accepted message of every live order: what fills and listings echo.
+        self.orders: dict[tuple[int, int], Transaction] = {}
+        self._session_counter = 0
+        self._limits: dict[int, int] = {}
+
+    # -- logon / logout --------------------------------------------------------------------
+
+    def logon(
+        self,
+        request: ClientLogon,
+        send: Callable[[Message], None],
+        logout: Callable[[RejectCode], None],
+    ) -> RejectCode | Session:
+        """Check an OES logon (AES key, session id); on success register the session."""
+        checked = check_logon(self.directory, request, self.clock())
+        if isinstance(checked, RejectCode):
+            return checked
+        sid = self.keys.session_of(checked.account, checked.user, request.session_key)
+        if self.check_keys and sid is None:
+            return RejectCode.INVALID_KEY
+        if sid is None:
+            sid = request.trading_session_id or 1
+        if request.trading_session_id not in (0, sid):
+            return RejectCode.TRADING_SESSION_INVALID
+        ident = (checked.account, checked.user)
+        if ident in self.sessions and self.sessions[ident].alive:
+            return RejectCode.USER_ALREADY_LGGGED_IN
+        self._session_counter += 1
+        key = self.keys.oes_key(checked.account, checked.user, sid, self._session_counter)
+        self.ledger.open_account(checked.account, checked.balances)
+        self._limits[checked.account] = checked.open_order_limit
+        session = Session(
+            account=checked.account,
+            user=checked.user,
+            trading_session_id=sid,
+            key=key,
+            open_order_limit=checked.open_order_limit,
+            send=send,
+            logout=logout,
+        )
+        self.sessions[ident] = session
+        self.by_account.setdefault(checked.account, []).append(session)
+        return session
+
+    def logout(self, session: Session) -> None:
+        """Forget *session* (logout or lost connection); its orders stay on the book."""
+        if not session.alive:
+            return
+        session.alive = False
+        ident = (session.account, session.user)
+        if self.sessions.get(ident) is session:
+            del self.sessions[ident]
+        peers = self.by_account.get(session.account, [])
+        if session in peers:
+            peers.remove(session)
+
+    def shutdown(self, reason: RejectCode = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED) -> None:
+        """Log every session out with *reason* (the OES is going away)."""
+        for session in list(self.sessions.values()):
+            session.logout(reason)
+            self.logout(session)
+
+    # -- shared request checks --------------------------------------------------------------
+
+    def _seq_ok(self, session: Session, seq: int) -> bool:
+        ok = not self.strict or seq > session.last_seq
+        if ok:
+            session.last_seq = seq
+        return ok
+
+    def _request_problem(
+        self, session: Session, account: int, tsid: int, key: int | None, sending_time: int
+    ) -> RejectCode | None:
+        if key is not None and self.check_keys and key != session.key:
+            return RejectCode.INVALID_KEY
+        if account != session.account:
+            return RejectCode.ACCOUNT_INVALID
+        if tsid != session.trading_session_id:
+            return RejectCode.TRADING_SESSION_INVALID
+        if not sending_time_ok(sending_time, self.clock(), zero_ok=True):
+            return RejectCode.SENDING_TIME_INVALID
+        return None
+
+    def _selected(self, request_type: int, symbol_enum: int) -> list[Instrument] | None:
+        """Instruments a request names: all of them, one, or None if unknown."""
+        if request_type == RequestType.SYMBOL_ENUM and symbol_enum:
+            inst = self.instruments.get(symbol_enum)
+            return None if inst is None else [inst]
+        if symbol_enum and request_type != RequestType.ALL:
+            inst = self.instruments.get(symbol_enum)
+            return None if inst is None else [inst]
+        return sorted(self.instruments.values(), key=lambda i: i.symbol_enum)
+
+    # -- instrument / risk / open orders / collateral --------------------------------------
+
+    def instrument_request(self, session: Session, request: InstrumentRequest) -> None:
+        problem = self._request_problem(
+            session, request.account, request.trading_session_id, request.session_key,
+            request.sending_time,
+        )
+        if problem is None and not self._seq_ok(session, request.msg_seq_num):
+            problem = RejectCode.MSG_SEQ_NUM_INVALID
+        selected = None
+        if problem is None:
+            if request.request_type == RequestType.SYMBOL_ENUM:
+                inst = self.instruments.get(request.symbol_enum)
+                selected = None if inst is None else [inst]
+            else:
+                selected = self._selected(RequestType.ALL, 0)
+            if not selected:
+                problem = RejectCode.SYMBOL_ENUM_INVALID
+        if problem is not None or not selected:
+            log.info(
+                "instrument_request of account {account} refused: {reason}",
+                account=request.account,
+                reason=problem.name if problem else "?",
+            )
+            session.send(request.replace(reject_reason=problem, sending_time=self.clock()))
+            return
+        count = len(selected)
+        for index, inst in enumerate(selected):
+            if count == 1:
+                rtype = ResponseType.SNAPSHOT
+            elif index == 0:
+                rtype = ResponseType.SNAPSHOT_START
+            elif index == count - 1:
+                rtype = ResponseType.SNAPSHOT_FINISH
+            else:
+                rtype = ResponseType.SNAPSHOT_CONTINUATION
+            session.send(
+                InstrumentResponse(
+                    message_type=TransactionType.INSTRUMENT,
+                    response_type=rtype,
+                    symbol_enum=inst.symbol_enum,
+                    symbol=inst.symbol,
+                    symbol_type=inst.symbol_type,
+                    price_increment=inst.price_increment,
+                    min_size=inst.min_size,
+                    max_size=inst.max_size,
+                    sending_time=self.clock(),
+                )
+            )
+
+    def _refuse(self, session: Session, what: str, reason: RejectCode) -> None:
+        log.info(
+            "{what} of account {account} refused: {reason}; logging the client out",
+            what=what,
+            account=session.account,
+            reason=reason.name,
+        )
+        session.logout(reason)
+        self.logout(session)
+
+    def _risk_fields(self, session: Session, symbol_enum: int) -> dict[str, object]:
+        """Balances and (for an instrument) positions as risk/collateral reply fields."""
+        bal = self.ledger.balances.get(session.account, {})
+        fields: dict[str, object] = {
+            "user_name": session.user,
+            "account": session.account,
+            "symbol_enum": symbol_enum,
+            "btc_equity": bal.get("BTC", 0.0),
+            "usdt_equity": bal.get("USDT", 0.0),
+            "eth_equity": bal.get("ETH", 0.0),
+            "usd_equity": bal.get("USD", 0.0),
+            "fly_equity": bal.get("FLY", 0.0),
+            "open_order_request_limit": session.open_order_limit,
+            "trading_session_id": session.trading_session_id,
+        }
+        if symbol_enum:
+            pos = self.engine.position(session.account, symbol_enum)
+            inst = self.instruments[symbol_enum]
+            fields.update(
+                long_position=pos.long_open_qty,
+                short_position=pos.short_open_qty,
+                long_cash=pos.long_open_cash,
+                short_cash=pos.short_open_cash,
+                executed_long_position=pos.executed_long_qty,
+                executed_long_cash=pos.executed_long_cash,
+                executed_short_position=pos.executed_short_qty,
+                executed_short_cash=pos.executed_short_cash,
+                instrument_equity=bal.get(inst.base, 0.0),
+            )
+        return fields
+
+    def risk_update_request(self, session: Session, request: RiskUpdateRequest) -> None:
+        problem = self._request_problem(
+            session, request.account, request.trading_session_id, request.session_key,
+            request.sending_time,
+        ) or (None if self._seq_ok(session, request.msg_seq_num) else
+              RejectCode.MSG_SEQ_NUM_INVALID)
+        if problem is not None:
+            self._refuse(session, "risk_update_request", problem)
+            return
+        selected = self._selected(request.request_type, request.symbol_enum)
+        if selected is None:
+            log.info(
+                "risk_update_request for unknown symbol_enum {symbol}; no reply",
+                symbol=request.symbol_enum,
+            )
+            return
+        for inst in selected:
+            session.send(
+                RiskUserSymbol(
+                    message_type=TransactionType.RISK_USER_SYMBOL,
+                    **self._risk_fields(session, inst.symbol_enum),  # type: ignore[arg-type]
+                )
+            )
+
+    def collateral_request(self, session: Session, request: CollateralRequest) -> None:
+        problem = self._request_problem(
+            session, request.account, request.trading_session_id, request.session_key,
+            request.sending_time,
+        ) or (None if self._seq_ok(session, request.msg_seq_num) else
+              RejectCode.MSG_SEQ_NUM_INVALID)
+        if problem is not None:
+            self._refuse(session, "collateral_request", problem)
+            return
+        symbol = request.symbol_enum
+        if symbol and symbol not in self.instruments:
+            log.info("collateral_request for unknown symbol_enum {symbol}; no reply", symbol=symbol)
+            return
+        session.send(
+            CollateralData(
+                message_type=TransactionType.COLLATERAL_DATA,
+                **self._risk_fields(session, symbol),  # type: ignore[arg-type]
+            )
+        )
+
+    def open_order_request(self, session: Session, request: OpenOrderRequest) -> None:
+        problem = self._request_problem(
+            session, request.account, request.trading_session_id, None, request.sending_time
+        ) or (None if self._seq_ok(session, request.msg_seq_num) else
+              RejectCode.MSG_SEQ_NUM_INVALID)
+        if problem is not None:
+            self._refuse(session, "open_order_request", problem)
+            return
+        symbol = request.symbol_enum
+        if symbol and symbol not in self.instruments:
+            log.info("open_order_request for unknown symbol_enum {symbol}; no reply", symbol=symbol)
+            return
+        for view in self.engine.open_orders(session.account, symbol):
+            session.send(self._listing(view))
+
+    def _listing(self, view: OrderView) -> Transaction:
+        base = self.orders.get((view.account, view.order_id))
+        state = TransactionType.REPLACED if view.replaced else TransactionType.ORDER_NEW
+        if base is None:  # an order entered through the engine directly
+            base = Transaction(
+                account=view.account,
+                symbol_enum=view.symbol_enum,
+                symbol=self.instruments[view.symbol_enum].symbol,
+                symbol_type=SymbolType.SPOT,
+                order_type=view.order_type,
+                side=view.side,
+                price=view.price,
+                time_in_force=view.time_in_force,
+                stop_limit_price=view.stop_limit_price,
+                attributes=NO_ATTRIBUTES,
+            )
+        return base.replace(
+            message_type=state,
+            order_id=view.order_id,
+            order_qty=view.open_qty,
+            orig_order_id=0,
+            orig_price=0.0,
+            cancel_qty=0.0,
+            exec_id=0,
+            exec_qty=0.0,
+            exec_price=0.0,
+            remaining_qty=view.open_qty,
+            reject_reason=0,
+            sending_time=self.clock(),
+        )
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def is_counted(self, request: Transaction) -> bool:
+        """Whether *request* takes an outstanding-request slot (NEW and CANCEL_REPLACE)."""
+        return request.message_type in _COUNTED
+
+    def _session_rows(self, session: Session, req: Transaction) -> RejectCode | None:
+        """The session-level checks of the validation order (rows 2-12)."""
+        if self.check_keys and req.session_key != session.key:
+            return RejectCode.INVALID_KEY
+        if req.message_type not in _CLIENT_TRANSACTIONS:
+            return RejectCode.MSG_TYPE_INVALID
+        if not 1 <= req.order_type <= 17 or req.order_type in UNIMPLEMENTED_ORDER_TYPES:
+            return RejectCode.ORD_TYPE_INVALID
+        if req.symbol_enum not in self.instruments:
+            return RejectCode.SYMBOL_ENUM_INVALID
+        if req.trading_session_id != session.trading_session_id:
+            return RejectCode.TRADING_SESSION_INVALID
+        if req.side not in (Side.BUY, Side.SELL, Side.SELLSHORT):
+            return RejectCode.ORDER_SIDE_INVALID
+        if req.account <= 0 or req.account != session.account:
+            return RejectCode.ACCOUNT_INVALID
+        if req.order_id <= 0:
+            return RejectCode.ORDERID_INVALID
+        if self.engine.knows_order_id(req.account, req.order_id):
+            return RejectCode.DUPLICATE_ORDER_ID
+        if not sending_time_ok(req.sending_time, self.clock()):
+            return RejectCode.SENDING_TIME_INVALID
+        if not self._seq_ok(session, req.msg_seq_num):
+            return RejectCode.MSG_SEQ_NUM_INVALID
+        return None
+
+    def transaction(self, session: Session, req: Transaction, in_flight: int = 1) -> None:
+        """Validate and execute one client transaction, answering every party.
+
+        *in_flight* is how many NEW / CANCEL_REPLACE requests of this session were
+        unanswered when this one arrived, itself included.
+        """
+        problem = self._session_rows(session, req)
+        if problem is not None:
+            self._reject(session, req, problem)
+            return
+        mtype = req.message_type
+        if mtype == TransactionType.ORDER_CANCEL:
+            command: NewOrder | CancelOrder | ReplaceOrder = CancelOrder(
+                account=req.account, order_id=req.order_id, orig_order_id=req.orig_order_id
+            )
+        elif mtype == TransactionType.CANCEL_REPLACE:
+            command = ReplaceOrder(
+                account=req.account,
+                order_id=req.order_id,
+                orig_order_id=req.orig_order_id,
+                price=req.price,
+                order_qty=req.order_qty,
+                stop_limit_price=req.stop_limit_price,
+                display_size=req.display_size,
+                refresh_size=req.refresh_size,
+                layers=req.layers,
+                size_increment=req.size_increment,
+                price_increment=req.price_increment,
+                price_offset=req.price_offset,
+            )
+        else:
+            command = NewOrder(
+                account=req.account,
+                order_id=req.order_id,
+                symbol_enum=req.symbol_enum,
+                side=req.side,
+                order_type=req.order_type,
+                price=req.price,
+                order_qty=req.order_qty,
+                time_in_force=req.time_in_force,
+                stop_limit_price=req.stop_limit_price,
+                attributes=req.attributes,
+                display_size=req.display_size,
+                refresh_size=req.refresh_size,
+                layers=req.layers,
+                size_increment=req.size_increment,
+                price_increment=req.price_increment,
+                price_offset=req.price_offset,
+            )
+
+        def risk_check(query: RiskQuery) -> RejectCode | None:
+            if mtype in _COUNTED and in_flight > session.open_order_limit:
+                return RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
+            return self._equity_problem(session.account, query)
+
+        events = self.engine.submit(command, risk_check=risk_check)
+        self._publish(session, req, events)
+
+    def _reject(self, session: Session, req: Transaction, reason: RejectCode) -> None:
+        log.info(
+            "transaction {order_id} of account {account} rejected: {reason}",
+            order_id=req.order_id,
+            account=req.account,
+            reason=reason.name,
+        )
+        session.send(
+            req.replace(
+                message_type=TransactionType.REJECT,
+                reject_reason=reason,
+                sending_time=self.clock(),
+            )
+        )
+
+    # -- equity --------------------------------------------------------------------------------
+
+    def _reservation(
+        self, symbol_enum: int, side: int, unit_price: float, open_qty: float
+    ) -> Reservation:
+        """What an order holds back: quote cash for a BUY, base quantity for a SELL."""
+        inst = self.instruments[symbol_enum]
+        if side == Side.BUY:
+            return Reservation(inst.quote, unit_price * open_qty)
+        return Reservation(inst.base, open_qty)
+
+    def _equity_problem(self, account: int, query: RiskQuery) -> RejectCode | None:
+        if query.order_type == OrderType.MKT and query.side == Side.BUY:
+            inst = self.instruments[query.symbol_enum]
+            wanted = Reservation(inst.quote, query.market_cost or 0.0)
+        else:
+            wanted = self._reservation(
+                query.symbol_enum, query.side, query.reserve_price, query.qty
+            )
+        replacing = None if query.replaces is None else (account, query.replaces)
+        if self.ledger.can_reserve(account, wanted, replacing):
+            return None
+        return RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
+
+    def _refresh_reservation(self, account: int, order_id: int) -> None:
+        view = self.engine.order(account, order_id)
+        key = (account, order_id)
+        if view is None or view.open_qty <= 0:
+            self.ledger.set_reservation(key, None)
+            self.orders.pop(key, None)
+            return
+        unit = view.price
+        if view.order_type in _LIMIT_AFTER_TRIGGER and view.stop_limit_price > 0:
+            unit = view.stop_limit_price
+        self.ledger.set_reservation(
+            key, self._reservation(view.symbol_enum, view.side, unit, view.open_qty)
+        )
+
+    # -- engine events → frames ------------------------------------------------------------
+
+    def _deliver(self, requester: Session, account: int, message: Message) -> None:
+        if account == requester.account and requester.alive:
+            requester.send(message)
+            return
+        for session in self.by_account.get(account, ()):
+            session.send(message)
+
+    def _publish(self, session: Session, req: Transaction, events: list[object]) -> None:
+        now = self.clock()
+        touched: set[tuple[int, int]] = set()
+        for event in events:
+            if isinstance(event, Accepted):
+                key = (event.account, event.order_id)
+                if event.order_id == req.order_id and event.account == req.account:
+                    self.orders[key] = req.replace(message_type=TransactionType.ORDER_NEW)
+                    session.send(
+                        req.replace(message_type=TransactionType.ORDER_ACK, sending_time=now)
+                    )
+                touched.add(key)
+            elif isinstance(event, Rejected):
+                self._reject(session, req, RejectCode(event.reason))
+            elif isinstance(event, Fill):
+                key = (event.account, event.order_id)
+                base = self.orders.get(key)
+                if base is None:
+                    base = req.replace(message_type=TransactionType.ORDER_NEW)
+                    self.orders[key] = base
+                done = event.remaining_qty <= 0
+                if event.aggressor:
+                    mtype = _AGGRESSOR_FILL[done]
+                else:
+                    mtype = _RESTING_FILL[done]
+                self._deliver(
+                    session,
+                    event.account,
+                    base.replace(
+                        message_type=mtype,
+                        order_qty=event.remaining_qty,
+                        exec_id=event.exec_id,
+                        exec_qty=event.exec_qty,
+                        remaining_qty=event.remaining_qty,
+                        exec_price=event.exec_price,
+                        exec_fee=0.0,
+                        sending_time=now,
+                    ),
+                )
+                self._settle(event)
+                touched.add(key)
+            elif isinstance(event, Cancelled):
+                key = (event.account, event.orig_order_id or event.order_id)
+                base = self.orders.get(key)
+                if event.reason == CancelReason.USER:
+                    message = req.replace(
+                        message_type=TransactionType.CANCELLED,
+                        cancel_qty=event.cancel_qty,
+                        sending_time=now,
+                    )
+                    self._deliver(session, event.account, message)
+                elif event.reason == CancelReason.OCO_SIBLING:
+                    pass  # the other leg goes silently (documented choice)
+                else:
+                    if base is None:
+                        base = req
+                    self._deliver(
+                        session,
+                        event.account,
+                        base.replace(
+                            message_type=TransactionType.CANCELLED,
+                            cancel_qty=event.cancel_qty,
+                            sending_time=now,
+                        ),
+                    )
+                touched.add(key)
+            elif isinstance(event, Replaced):
+                old_key = (event.account, event.orig_order_id)
+                new_key = (event.account, event.order_id)
+                self.ledger.move_reservation(old_key, new_key)
+                self.orders.pop(old_key, None)
+                self.orders[new_key] = req.replace(message_type=TransactionType.REPLACED)
+                session.send(
+                    req.replace(message_type=TransactionType.REPLACED, sending_time=now)
+                )
+                touched.add(new_key)
+            else:
+                log.debug("engine event {event!r}", event=event)
+        for account, order_id in touched:
+            self._refresh_reservation(account, order_id)
+
+    def _settle(self, fill: Fill) -> None:
+        inst = self.instruments[fill.symbol_enum]
+        self.ledger.apply_fill(
+            fill.account, fill.side == Side.BUY, inst.base, inst.quote, fill.exec_qty,
+            fill.exec_price,
+        )

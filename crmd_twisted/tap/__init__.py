@@ -1,0 +1,1 @@
+"""Service makers behind the ``twistd`` plugins ``crmd-aes``, ``crmd-oes`` and ``crmd-exchange``."""

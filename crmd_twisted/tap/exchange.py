@@ -1,0 +1,110 @@
+"""``twistd crmd-exchange``: AES and OES (optionally a secondary OES) in one process.
+
+The OES listeners share one order book, so a client that fails over from the
+primary to the secondary OES finds its open orders there.  The AES advertises
+the addresses the OES listeners actually bound (useful with port 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import IService
+from twisted.internet.interfaces import IListeningPort
+from twisted.python import usage
+
+from crmd_twisted.accounts import ConfigError
+from crmd_twisted.aes import AdminCore, AESFactory
+from crmd_twisted.oes.protocol import OESFactory
+from crmd_twisted.tap.common import (
+    Listener,
+    SecretOptionsMixin,
+    endpoint_from,
+    fail,
+    keys_from,
+)
+from crmd_twisted.tap.oes import OESOptionsMixin, OESService, build_core, build_factory
+
+__all__ = ["ExchangeService", "Options", "makeService"]
+
+
+class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
+    synopsis = "[options]"
+    longdesc = (
+        "Run a whole CRMD test exchange in one process: the Admin server, the Order "
+        "Entry server and, with --secondary-oes-listen, a fail-over OES on the same book."
+    )
+    optParameters = [
+        ["aes-listen", None, "tcp:4444", "Endpoint of the AES."],
+        ["oes-listen", None, "tcp:4445", "Endpoint of the primary OES."],
+        ["secondary-oes-listen", None, None, "Endpoint of a secondary OES (same order book)."],
+        ["advertise-host", None, "127.0.0.1", "Host name the AES gives clients for the OES."],
+    ]
+
+
+class ExchangeService(OESService):
+    """AES + OES listeners; exposes the pieces for in-process use."""
+
+    def __init__(
+        self,
+        aes: AESFactory,
+        oes: list[OESFactory],
+        aes_listener: Listener,
+        oes_listeners: list[Listener],
+        advertise_host: str,
+    ) -> None:
+        super().__init__(oes)
+        self.aes = aes
+        self.aes_listener = aes_listener
+        self.oes_listeners = oes_listeners
+        self.advertise_host = advertise_host
+        for listener in oes_listeners:
+            listener.setServiceParent(self)
+        aes_listener.setServiceParent(self)
+
+    def startService(self) -> None:
+        super().startService()
+        for index, listener in enumerate(self.oes_listeners):
+            listener.whenListening().addCallback(self._advertise, index)
+
+    def _advertise(self, port: IListeningPort, index: int) -> None:
+        address = f"{self.advertise_host}:{port.getHost().port}"  # type: ignore[attr-defined]
+        if index == 0:
+            self.aes.core.primary_oes = address
+        else:
+            self.aes.core.secondary_oes = address
+
+
+def build(options: usage.Options, reactor: Any) -> ExchangeService:
+    """The whole exchange from parsed options (ConfigError if unusable)."""
+    core = build_core(options)
+    keys = keys_from(options["secret"])
+    host = options["advertise-host"]
+    if not host or ":" in host or len(host) > 18 or not host.isascii():
+        raise ConfigError(f"--advertise-host: bad host {host!r}")
+    aes_core = AdminCore(core.directory, keys, primary_oes="", secondary_oes="")
+    aes_factory = AESFactory(aes_core, wireTrace=bool(options["wire-trace"]))
+    aes_listener = Listener(
+        endpoint_from(reactor, options["aes-listen"], "aes-listen"), aes_factory, "aes"
+    )
+    descriptions = [("oes-listen", options["oes-listen"])]
+    if options["secondary-oes-listen"]:
+        descriptions.append(("secondary-oes-listen", options["secondary-oes-listen"]))
+    factories = []
+    listeners = []
+    for index, (option, description) in enumerate(descriptions):
+        factory = build_factory(options, core)
+        factories.append(factory)
+        listeners.append(
+            Listener(endpoint_from(reactor, description, option), factory, f"oes{index}")
+        )
+    return ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+
+
+def makeService(options: usage.Options) -> IService:
+    from twisted.internet import reactor
+
+    try:
+        return build(options, reactor)
+    except ConfigError as e:
+        raise fail("crmd-exchange", str(e)) from None

@@ -1,0 +1,100 @@
+"""``twistd crmd-oes``: the Order Entry server simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import IService, MultiService
+from twisted.internet import defer
+from twisted.python import usage
+
+from crmd_twisted.accounts import ConfigError
+from crmd_twisted.engine import DEFAULT_INSTRUMENTS
+from crmd_twisted.instruments import load_instruments
+from crmd_twisted.oes.core import OrderEntryCore
+from crmd_twisted.oes.protocol import OESFactory
+from crmd_twisted.tap.common import (
+    Listener,
+    SecretOptionsMixin,
+    check_positive_float,
+    directory_from,
+    endpoint_from,
+    fail,
+    keys_from,
+)
+
+__all__ = ["OESService", "Options", "makeService"]
+
+
+class OESOptionsMixin:
+    """Options of the OES (shared with ``crmd-exchange``)."""
+
+    optParameters: list[list[Any]] = [
+        ["instruments", None, None, "TOML file of instruments (default: the four documented)."],
+        ["match-delay", None, "0", "Seconds each request waits before it is processed."],
+    ]
+    optFlags: list[list[str]] = [
+        ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
+        ["no-key-check", None, "Accept any session key (the docs' test system does)."],
+    ]
+
+
+class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
+    synopsis = "[options]"
+    longdesc = (
+        "Run the CRMD Order Entry server simulator: logon with the AES key, instrument, "
+        "risk, open-order and collateral requests, validated transactions with reject "
+        "codes, and fills from a price-time matching engine."
+    )
+    optParameters = [
+        ["listen", "l", "tcp:4445", "Endpoint to listen on (Twisted endpoint syntax)."],
+    ]
+
+
+class OESService(MultiService):
+    """The OES listeners; stopping it logs every client out (OES not available)."""
+
+    def __init__(self, factories: list[OESFactory]) -> None:
+        super().__init__()
+        self.factories = factories
+
+    def stopService(self) -> defer.Deferred[None]:
+        for factory in self.factories:
+            factory.disconnectAll()
+        return super().stopService()  # type: ignore[no-any-return]
+
+
+def build_core(options: usage.Options) -> OrderEntryCore:
+    """The OES core from parsed options (ConfigError if unusable)."""
+    instruments = (
+        load_instruments(options["instruments"]) if options["instruments"] else DEFAULT_INSTRUMENTS
+    )
+    return OrderEntryCore(
+        directory_from(options["accounts"]),
+        keys_from(options["secret"]),
+        instruments,
+        check_keys=not options["no-key-check"],
+        strict=bool(options["strict"]),
+    )
+
+
+def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
+    return OESFactory(
+        core,
+        wireTrace=bool(options["wire-trace"]),
+        matchDelay=check_positive_float(options, "match-delay"),
+    )
+
+
+def makeService(options: usage.Options) -> IService:
+    from twisted.internet import reactor
+
+    try:
+        core = build_core(options)
+        factory = build_factory(options, core)
+        listener = Listener(endpoint_from(reactor, options["listen"], "listen"), factory, "oes")
+    except ConfigError as e:
+        raise fail("crmd-oes", str(e)) from None
+    top = OESService([factory])
+    listener.setServiceParent(top)
+    return top

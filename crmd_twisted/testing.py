@@ -1,0 +1,191 @@
+"""Run the simulators inside your own tests.
+
+:class:`SimulatedExchange` starts an AES and an OES (optionally a secondary OES
+on the same order book) on ephemeral loopback ports in the running reactor::
+
+    exchange = SimulatedExchange(secondary=True)
+    await exchange.start()
+    client = exchange.client(account=1001, user="alice")
+    await client_ready(client)          # started, logged on, reconciled
+    ack = await client.new_order(1, Side.BUY, 1.0, price=30000.0)
+    ...
+    await exchange.stop()
+
+For trial there is :class:`ExchangeTestMixin`; for pytest (with pytest-twisted)
+the fixtures ``crmd_exchange`` and ``crmd_client`` come from
+:mod:`crmd_twisted.pytest_plugin`, which pytest loads automatically once this
+package is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.endpoints import TCP4ServerEndpoint
+from twisted.internet.interfaces import IListeningPort
+
+from crmd_twisted.accounts import AccountDirectory
+from crmd_twisted.aes import AdminCore, AESFactory
+from crmd_twisted.client.session import CRMDClient
+from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Instrument
+from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
+from crmd_twisted.oes.core import OrderEntryCore
+from crmd_twisted.oes.protocol import OESFactory
+from crmd_twisted.wire.enums import RejectCode
+
+__all__ = ["ExchangeTestMixin", "SimulatedExchange", "client_ready"]
+
+HOST = "127.0.0.1"
+
+
+class SimulatedExchange:
+    """An in-process AES + OES (+ secondary OES) on loopback ports chosen by the OS."""
+
+    def __init__(
+        self,
+        *,
+        accounts: AccountDirectory | None = None,
+        instruments: Iterable[Instrument] = DEFAULT_INSTRUMENTS,
+        secret: str = DEFAULT_SECRET,
+        secondary: bool = False,
+        match_delay: float = 0.0,
+        strict: bool = False,
+        check_keys: bool = True,
+        reactor: Any = None,
+    ) -> None:
+        if reactor is None:
+            from twisted.internet import reactor as global_reactor
+
+            reactor = global_reactor
+        self.reactor = reactor
+        self.directory = accounts if accounts is not None else AccountDirectory(open=True)
+        keys = SessionKeys.from_text(secret)
+        self.oes_core = OrderEntryCore(
+            self.directory, keys, instruments, check_keys=check_keys, strict=strict
+        )
+        self.aes_core = AdminCore(self.directory, keys, primary_oes="")
+        self.aes_factory = AESFactory(self.aes_core, clock=reactor)
+        self.oes_factories = [OESFactory(self.oes_core, clock=reactor, matchDelay=match_delay)]
+        if secondary:
+            self.oes_factories.append(
+                OESFactory(self.oes_core, clock=reactor, matchDelay=match_delay)
+            )
+        self.aes_port: IListeningPort | None = None
+        self.oes_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
+        self._oes_port_numbers: list[int] = [0] * len(self.oes_factories)
+
+    # -- addresses -------------------------------------------------------------------------
+
+    @property
+    def aes_address(self) -> tuple[str, int]:
+        assert self.aes_port is not None, "not started"
+        return HOST, self.aes_port.getHost().port  # type: ignore[attr-defined]
+
+    def oes_address(self, index: int = 0) -> tuple[str, int]:
+        return HOST, self._oes_port_numbers[index]
+
+    # -- life --------------------------------------------------------------------------------
+
+    async def start(self) -> SimulatedExchange:
+        for index in range(len(self.oes_factories)):
+            await self.start_oes(index)
+        self.aes_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
+            self.aes_factory
+        )
+        return self
+
+    async def start_oes(self, index: int = 0) -> None:
+        """(Re)start OES listener *index* (0 primary, 1 secondary) on its old port."""
+        port = await TCP4ServerEndpoint(
+            self.reactor, self._oes_port_numbers[index], interface=HOST
+        ).listen(self.oes_factories[index])
+        self.oes_ports[index] = port
+        self._oes_port_numbers[index] = port.getHost().port  # type: ignore[attr-defined]
+        host, number = self.oes_address(index)
+        if index == 0:
+            self.aes_core.primary_oes = f"{host}:{number}"
+        else:
+            self.aes_core.secondary_oes = f"{host}:{number}"
+
+    async def stop_oes(
+        self,
+        index: int = 0,
+        reason: RejectCode | None = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED,
+    ) -> None:
+        """Take OES listener *index* down: stop listening, drop its clients.
+
+        With a *reason* the clients get a server logout first; with None the
+        connections are simply cut (like a crash).
+        """
+        port = self.oes_ports[index]
+        self.oes_ports[index] = None
+        if port is not None:
+            await port.stopListening()
+        factory = self.oes_factories[index]
+        if reason is not None:
+            factory.disconnectAll(reason)
+        else:
+            for proto in list(factory.connections):
+                if proto.transport is not None:
+                    proto.transport.abortConnection()
+        await _settle(self.reactor)
+
+    async def stop(self) -> None:
+        """Stop every listener and drop every connection."""
+        for index in range(len(self.oes_factories)):
+            if self.oes_ports[index] is not None:
+                await self.stop_oes(index)
+        if self.aes_port is not None:
+            port, self.aes_port = self.aes_port, None
+            await port.stopListening()
+        for proto in list(self.aes_factory.connections):
+            proto.loseConnection()
+        await _settle(self.reactor)
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def client(
+        self, account: int = 1001, user: str = "trader", api_key: str = "key", **kw: Any
+    ) -> CRMDClient:
+        """A :class:`CRMDClient` pointed at this exchange's AES (not started)."""
+        kw.setdefault("reactor", self.reactor)
+        kw.setdefault("retry_policy", lambda attempt: 0.05)
+        return CRMDClient(self.aes_address, account, user, api_key, **kw)
+
+
+async def client_ready(client: CRMDClient) -> CRMDClient:
+    """Start *client* and wait until it is logged on and reconciled."""
+    client.startService()
+    return await client.when_ready()
+
+
+async def _settle(reactor: Any, delay: float = 0.01) -> None:
+    """Give the reactor a moment to run close notifications."""
+    d: defer.Deferred[None] = defer.Deferred()
+    reactor.callLater(delay, d.callback, None)
+    await d
+
+
+class ExchangeTestMixin:
+    """For ``twisted.trial.unittest.TestCase``: ``self.exchange`` runs during each test.
+
+    Override :meth:`makeExchange` to configure it; call :meth:`readyClient` for a
+    logged-on client that is stopped (logged out) at the end of the test.
+    """
+
+    exchange: SimulatedExchange
+
+    def makeExchange(self) -> SimulatedExchange:
+        return SimulatedExchange()
+
+    def setUp(self) -> defer.Deferred[Any]:
+        self.exchange = self.makeExchange()
+        self.addCleanup(lambda: defer.ensureDeferred(self.exchange.stop()))  # type: ignore[attr-defined]
+        return defer.ensureDeferred(self.exchange.start())
+
+    def readyClient(self, **kw: Any) -> defer.Deferred[CRMDClient]:
+        client = self.exchange.client(**kw)
+        self.addCleanup(client.stopService)  # type: ignore[attr-defined]
+        return defer.ensureDeferred(client_ready(client))
