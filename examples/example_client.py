@@ -1,0 +1,167 @@
+"""The reference's main example, on crmd-twisted.
+
+Logs on to the AES, follows its redirect to the OES, logs on there with the AES
+key, then every second sends one transaction, cycling NEW -> CANCEL_REPLACE ->
+ORDER_CANCEL through the order types, and prints what it sends and what comes
+back.  Run it against the simulators::
+
+    twistd -n crmd-aes &  twistd -n crmd-oes &
+    python examples/example_client.py --account 1001 --user alice --api-key k --count 9
+
+Without flags it asks for the AES host and port, API key, user and account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from twisted.internet import defer, task
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.error import ConnectError
+
+from crmd_twisted.client import CRMDClientProtocol, LogonRejected
+from crmd_twisted.client.errors import reject_name
+from crmd_twisted.wire import ClientLogon, Transaction
+from crmd_twisted.wire.enums import (
+    NO_ATTRIBUTES,
+    OrderType,
+    Side,
+    SymbolEnum,
+    SymbolType,
+    TimeInForce,
+    TransactionType,
+    coerce,
+)
+
+#: The cycle of order types the reference example goes through (it skips 10).
+ORDER_TYPES = [t for t in OrderType if t != OrderType.OCO_ICE]
+PRICE = 30000.0
+
+
+def order_fields(order_type: OrderType) -> dict[str, Any]:
+    """Plausible fields for a BTCUSD order of *order_type*."""
+    fields: dict[str, Any] = {"price": PRICE - 500.0, "order_qty": 0.01,
+                              "time_in_force": TimeInForce.GTC}
+    if order_type == OrderType.MKT:
+        fields["price"] = 0.0
+    elif order_type in (OrderType.STOP_MKT, OrderType.TSM):
+        fields["price"] = PRICE + 1000.0
+    elif order_type in (OrderType.STOP_LMT, OrderType.TSL):
+        fields.update(price=PRICE + 1000.0, stop_limit_price=PRICE + 1010.0)
+    elif order_type == OrderType.OCO:
+        fields.update(stop_limit_price=PRICE + 1000.0)
+    elif order_type == OrderType.ICE:
+        fields.update(layers=2, size_increment=0.005, price_increment=2.0, price_offset=2.0)
+    elif order_type in (OrderType.SNIPER_MKT, OrderType.SNIPER_LMT):
+        fields["price"] = PRICE + 1500.0
+    return fields
+
+
+class ExampleClient(CRMDClientProtocol):
+    """Prints the name of every transaction it receives."""
+
+    def transactionReceived(self, message: Transaction) -> None:
+        kind = coerce(TransactionType, message.message_type)
+        name = getattr(kind, "name", str(kind))
+        if message.reject_reason:
+            name += " " + reject_name(message.reject_reason)
+        print(f"<- {name} order_id={message.order_id}", flush=True)
+
+    def serverLoggedOut(self, reason: int, message: ClientLogon) -> None:
+        print(f"<- server logout {reject_name(reason)}", flush=True)
+
+
+def ask(prompt: str, default: str) -> str:
+    print(f"{prompt} [{default}]: ", end="", flush=True)
+    line = sys.stdin.readline()
+    return line.strip() or default
+
+
+async def run(reactor: Any, args: argparse.Namespace) -> None:
+    aes = await connectProtocol(TCP4ClientEndpoint(reactor, args.host, args.port),
+                                CRMDClientProtocol())
+    reply = await aes.logOn(args.account, args.user, api_key=args.api_key)
+    print(f"AES logon ok: OES {reply.primary_oes_address}, "
+          f"trading session {reply.trading_session_id}", flush=True)
+    aes.logOut()
+    host, _, port = reply.primary_oes_address.partition(":")
+    oes = await connectProtocol(TCP4ClientEndpoint(reactor, host, int(port)), ExampleClient())
+    oes_reply = await oes.logOn(args.account, args.user, api_key=args.api_key,
+                                session_key=reply.session_key,
+                                trading_session_id=reply.trading_session_id)
+    print(f"OES logon ok: session key {oes_reply.session_key}", flush=True)
+
+    order_id = 1_000 * (reactor.seconds() // 1 % 1_000_000)
+    live_id = 0
+    sent = 0
+    steps = [TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE,
+             TransactionType.ORDER_CANCEL]
+    while args.count == 0 or sent < args.count:
+        order_type = ORDER_TYPES[(sent // 3) % len(ORDER_TYPES)]
+        step = steps[sent % 3]
+        order_id += 1
+        tx = Transaction(message_type=step, order_id=int(order_id),
+                         symbol_enum=SymbolEnum.BTCUSD, symbol="BTCUSD",
+                         symbol_type=SymbolType.SPOT, order_type=order_type, side=Side.BUY,
+                         attributes=NO_ATTRIBUTES, trader_id=args.user,
+                         **order_fields(order_type))
+        if step == TransactionType.ORDER_NEW:
+            live_id = int(order_id)
+        else:
+            tx.orig_order_id = live_id
+            tx.orig_price = tx.price
+            if step == TransactionType.CANCEL_REPLACE:
+                tx.order_qty = 0.02
+                live_id = int(order_id)
+        print(f"-> {step.name} {order_type.name} order_id={tx.order_id}", flush=True)
+        oes.sendTransaction(tx)
+        sent += 1
+        await task.deferLater(reactor, args.interval, lambda: None)
+    oes.logOut()
+    print("logged out", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="CRMD example client")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--api-key")
+    parser.add_argument("--user")
+    parser.add_argument("--account", type=int)
+    parser.add_argument("--count", type=int, default=0, help="transactions to send (0: forever)")
+    parser.add_argument("--interval", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    try:
+        args.host = args.host or ask("AES host", "127.0.0.1")
+        args.port = args.port or int(ask("AES port", "4444"))
+        args.api_key = args.api_key or ask("API trading key", "1")
+        args.user = args.user or ask("user name", "user1")
+        args.account = args.account or int(ask("account", "1001"))
+    except ValueError as e:
+        print(f"example_client: error: {e}", file=sys.stderr)
+        return 1
+    failures: list[str] = []
+
+    async def go(reactor: Any) -> None:
+        try:
+            await run(reactor, args)
+        except LogonRejected as e:
+            failures.append(str(e))
+        except (ConnectError, OSError) as e:
+            failures.append(f"cannot connect: {e}")
+
+    try:
+        task.react(lambda reactor: defer.ensureDeferred(go(reactor)))
+    except SystemExit as e:
+        if e.code:
+            return 1
+    if failures:
+        print(f"example_client: error: {failures[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

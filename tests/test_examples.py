@@ -1,0 +1,151 @@
+"""Every example runs against the simulators and ends with the expected output.
+
+The exchange runs in this test's reactor; each example runs as a separate
+process (stdin fed for the interactive ones), so the reactor keeps serving
+while it talks to the simulators.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_twisted
+from twisted.internet import defer, error, protocol, reactor
+
+from crmd_twisted.testing import SimulatedExchange
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+TIMEOUT = 45.0
+
+
+class _Collect(protocol.ProcessProtocol):
+    def __init__(self, stdin: bytes) -> None:
+        self.stdin = stdin
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.done: defer.Deferred[tuple[str, str, int]] = defer.Deferred()
+
+    def connectionMade(self) -> None:
+        assert self.transport is not None
+        if self.stdin:
+            self.transport.write(self.stdin)
+        self.transport.closeStdin()
+
+    def outReceived(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def errReceived(self, data: bytes) -> None:
+        self.err.append(data)
+
+    def processEnded(self, reason: object) -> None:
+        value = getattr(reason, "value", None)
+        code = -1
+        if isinstance(value, (error.ProcessDone, error.ProcessTerminated)):
+            code = value.exitCode if value.exitCode is not None else -1
+        self.done.callback((b"".join(self.out).decode(), b"".join(self.err).decode(), code))
+
+
+async def run_example(args: list[str], stdin: str = "") -> tuple[str, str, int]:
+    """Run ``python <args>`` without blocking the reactor; (stdout, stderr, status)."""
+    proto = _Collect(stdin.encode())
+    transport = reactor.spawnProcess(  # type: ignore[attr-defined]
+        proto, sys.executable, [sys.executable, *args], env=dict(os.environ),
+        path=str(EXAMPLES.parent),
+    )
+    proto.done.addTimeout(
+        TIMEOUT, reactor,  # type: ignore[arg-type]
+        onTimeoutCancel=lambda *a: transport.signalProcess("KILL"),
+    )
+    return await proto.done
+
+
+@pytest_twisted.async_yield_fixture
+async def exchange() -> AsyncIterator[SimulatedExchange]:
+    ex = SimulatedExchange()
+    await ex.start()
+    yield ex
+    await ex.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_example_client_asks_for_its_settings(exchange: SimulatedExchange) -> None:
+    host, port = exchange.aes_address
+    answers = f"{host}\n{port}\nexample-key\nexampl\n1001\n"
+    out, err, status = await run_example(
+        [str(EXAMPLES / "example_client.py"), "--count", "36", "--interval", "0.02"], answers
+    )
+    assert status == 0, err
+    assert "AES logon ok" in out
+    assert "OES logon ok" in out
+    for name in ("ORDER_ACK", "REPLACED", "CANCELLED", "REJECT ORD_TYPE_INVALID",
+                 "REJECT NO_MARKET_MAKER_VOLUME"):
+        assert f"<- {name}" in out, name
+    assert out.count("-> ") == 36
+    assert out.rstrip().endswith("logged out")
+
+
+@pytest_twisted.ensureDeferred
+async def test_example_client_bad_port_is_one_line_error(exchange: SimulatedExchange) -> None:
+    _, err, status = await run_example(
+        [str(EXAMPLES / "example_client.py"), "--host", "127.0.0.1", "--port", "1",
+         "--api-key", "k", "--user", "u", "--account", "1"]
+    )
+    assert status == 1
+    assert err.strip().startswith("example_client: error: cannot connect")
+    assert "Traceback" not in err
+
+
+@pytest_twisted.ensureDeferred
+async def test_menu_client_sends_each_choice(exchange: SimulatedExchange) -> None:
+    host, port = exchange.aes_address
+    out, err, status = await run_example(
+        [str(EXAMPLES / "menu_client.py"), "--host", host, "--port", str(port)],
+        "Y\nH\nY\nw\nE\nf\nT\n0\nE\nq\n",
+    )
+    assert status == 0, err
+    assert "log on first (H)" in out  # Y before H
+    assert "logged on" in out
+    for sent in ("instrument_request ('Y')", "risk_update_request ('w')",
+                 "open_order_request ('E')", "collateral_request ('f')", "transaction ('T')"):
+        assert f"-> {sent}" in out, sent
+    for got in ("instrument_response ('Q')", "risk_user_symbol ('N')",
+                "collateral_data ('h')", "transaction ('T')"):
+        assert f"<- {got}" in out, got
+    assert "message_type             14" in out  # the order's ORDER_ACK
+    assert out.rstrip().endswith("bye")
+
+
+@pytest_twisted.ensureDeferred
+async def test_full_flow_client(exchange: SimulatedExchange) -> None:
+    host, port = exchange.aes_address
+    out, err, status = await run_example(
+        [str(EXAMPLES / "full_flow_client.py"), "--host", host, "--port", str(port)]
+    )
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("logged on to the OES")
+    assert lines[1].startswith("new order ") and lines[1].endswith(": ORDER_ACK")
+    assert lines[-1] == "logged out"
+
+
+@pytest_twisted.ensureDeferred
+async def test_custom_client(exchange: SimulatedExchange) -> None:
+    host, port = exchange.aes_address
+    out, err, status = await run_example(
+        [str(EXAMPLES / "custom_client.py"), "--host", host, "--port", str(port)]
+    )
+    assert status == 0, err
+    assert "instrument 1 BTCUSD" in out
+    assert "ORDER_ACK for order 7001 at 1000" in out
+
+
+@pytest_twisted.ensureDeferred
+async def test_strategy_example_passes_under_pytest() -> None:
+    out, err, status = await run_example(
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES / "test_my_strategy.py")]
+    )
+    assert status == 0, out + err
+    assert "2 passed" in out
