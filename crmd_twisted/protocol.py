@@ -26,7 +26,7 @@ connection (``msg_seq_num``; ``last_seq_num`` of a logon) and logs them.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -34,10 +34,14 @@ from twisted.logger import Logger
 from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 
-from crmd_twisted.wire import ClientLogon, FrameBuffer, Message, WireError, decode
-
-if TYPE_CHECKING:
-    from crmd_twisted.wire.errors import FrameLengthError
+from crmd_twisted.wire import (
+    ClientLogon,
+    FrameBuffer,
+    FrameLengthError,
+    Message,
+    WireError,
+    decode,
+)
 
 __all__ = ["CRMDFactory", "CRMDProtocol", "now_ns"]
 
@@ -124,11 +128,13 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         if self._closing:
             return
         self.resetTimeout()
+        buffer = self._frames
+        # What waits from earlier calls; feed() extends this bytearray in place.
+        held = buffer._buf
         try:
-            frames = self._frames.feed(data)
-        except WireError as error:
-            self.unrecoverableFrame(error)  # type: ignore[arg-type]
-            self.loseConnection()
+            frames = buffer.feed(data)
+        except FrameLengthError as error:
+            self._unframeable(error, bytes(held) if held else bytes(data))
             return
         for frame in frames:
             if self._closing:
@@ -136,17 +142,39 @@ class CRMDProtocol(Protocol, TimeoutMixin):
             self.frameReceived(frame)
         if self._closing:
             return
-        pending = self._frames.pending
+        pending = buffer.pending
         if pending > self.MAX_LENGTH:
             self.bufferOverflow(pending)
             self.loseConnection()
         elif pending:
+            if frames:
+                # The partial frame now waiting is a new one: its own deadline.
+                self._cancelPartialTimer()
             if self._partialTimer is None and self.partialFrameTimeout is not None:
                 self._partialTimer = self.clock.callLater(
                     self.partialFrameTimeout, self._partialExpired
                 )
-        else:
+        elif self._partialTimer is not None:
             self._cancelPartialTimer()
+
+    def _unframeable(self, error: FrameLengthError, stream: bytes) -> None:
+        """A header declared a length below 4: dispatch the complete frames that
+        preceded it, then :meth:`unrecoverableFrame` and close.
+
+        ``FrameBuffer.feed`` raises without returning the frames it had already cut
+        in the same call; *stream* (the bytes buffered before the call plus the
+        call's data) is cut again up to the bad header, which is where the
+        buffer now starts.
+        """
+        good = stream[: len(stream) - self._frames.pending]
+        for frame in FrameBuffer().feed(good) if good else ():
+            if self._closing:
+                return
+            self.frameReceived(frame)
+        if self._closing:
+            return
+        self.unrecoverableFrame(error)
+        self.loseConnection()
 
     def frameReceived(self, frame: bytes) -> None:
         """Decode one complete frame and hand it on; decoding errors go to :meth:`frameError`."""
@@ -244,9 +272,7 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         current number.
         """
         if isinstance(message, ClientLogon):
-            message.last_seq_num = (
-                self.receivedSeqNum if self.role == "client" else self.sentSeqNum
-            )
+            message.last_seq_num = self.receivedSeqNum if self.role == "client" else self.sentSeqNum
         else:
             self.sentSeqNum += 1
             message.msg_seq_num = self.sentSeqNum  # type: ignore[attr-defined]
