@@ -7,7 +7,6 @@ the request's order_id (and its other fields) with the expected reject_reason.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from twisted.trial import unittest
 
@@ -21,7 +20,7 @@ from crmd_twisted.wire.enums import (
     TransactionType,
 )
 
-from tests.server_helpers import ExchangeCase
+from tests.server_helpers import ExchangeCase, write_temp
 
 TT = TransactionType
 R = RejectCode
@@ -357,8 +356,7 @@ user = "bob"
 
 class OutstandingLimitRejects(RejectCase, unittest.TestCase):
     def exchangeOptions(self):
-        path = Path(self.mktemp())
-        path.write_text(LIMITED_ACCOUNTS)
+        path = write_temp(self, "accounts.toml", LIMITED_ACCOUNTS)
         return {"accounts": load_accounts(path), "match_delay": 0.05}
 
     async def test_43_beyond_the_open_order_limit(self) -> None:
