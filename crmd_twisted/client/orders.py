@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Any
 
 from crmd_twisted.wire import Transaction
-from crmd_twisted.wire.enums import REJECT_TRANSACTION_TYPES, TransactionType
+from crmd_twisted.wire.enums import REJECT_TRANSACTION_TYPES, RejectCode, TransactionType
 
 __all__ = ["OrderState", "OrderTracker", "PendingRequest", "TrackedOrder"]
 
@@ -59,6 +59,8 @@ _FILLS = {
     TransactionType.MARGIN_PARTIAL_EXECUTION,
     TransactionType.MARGIN_EXECUTE,
 }
+#: What may be the first answer to a NEW whose id the OES did not echo.
+_FIRST_ANSWERS = {TransactionType.ORDER_ACK, *REJECT_TRANSACTION_TYPES}
 _CANCELS = {TransactionType.CANCELLED, TransactionType.MARGIN_CANCEL}
 _REPLACES = {
     TransactionType.REPLACED,
@@ -95,6 +97,8 @@ class PendingRequest:
     request: Transaction
     order: TrackedOrder
     sent: bool = False
+    #: Sent on a connection that dropped before the answer came: sent again since.
+    resent: bool = False
     #: Whoever waits for the answer (the session keeps a Deferred here).
     waiter: Any = None
 
@@ -108,9 +112,13 @@ class PendingRequest:
 class OrderTracker:
     """Every order of one client session and the requests still unanswered."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, match_unknown_answers: bool = True) -> None:
         self.by_id: dict[int, TrackedOrder] = {}
         self.pending: dict[int, PendingRequest] = {}
+        #: Answer an ORDER_ACK / REJECT carrying an unknown id with the oldest sent NEW.
+        self.match_unknown_answers = match_unknown_answers
+        #: Foreign ids such answers carried -> the id of the order they were taken for.
+        self.aliases: dict[int, int] = {}
 
     # -- outgoing ---------------------------------------------------------------------------
 
@@ -134,6 +142,12 @@ class OrderTracker:
         self.pending[request.order_id] = pending
         return pending
 
+    def _oldest_sent_new(self) -> PendingRequest | None:
+        for pending in self.pending.values():
+            if pending.sent and pending.request.message_type == TransactionType.ORDER_NEW:
+                return pending
+        return None
+
     def in_flight(self) -> int:
         """Sent NEW / CANCEL_REPLACE requests without an answer yet."""
         return sum(1 for p in self.pending.values() if p.sent and p.counted)
@@ -147,12 +161,27 @@ class OrderTracker:
         order = answered.order if answered is not None else self.by_id.get(tx.order_id)
         if order is None and tx.orig_order_id:
             order = self.by_id.get(tx.orig_order_id)
+        if order is None and self.match_unknown_answers and mtype in _FIRST_ANSWERS:
+            answered = self._oldest_sent_new()
+            if answered is not None:
+                # An ORDER_ACK / REJECT for an id this session never used: replies come
+                # in request order (PROTOCOL.md 7.1), so it answers the oldest NEW still
+                # waiting.  The reference example OES acks everything with one fixed id.
+                del self.pending[answered.request.order_id]
+                order = answered.order
+                self.aliases[tx.order_id] = order.order_id
+                self.by_id.setdefault(tx.order_id, order)
         if order is None:
             return None, answered
         order.last_message = tx
         if mtype in REJECT_TRANSACTION_TYPES:
             if answered is not None and answered.request.message_type == TransactionType.ORDER_NEW:
-                order.state = OrderState.REJECTED
+                if answered.resent and tx.reject_reason == RejectCode.DUPLICATE_ORDER_ID:
+                    # the first copy reached the OES before the connection dropped and
+                    # is no longer open: it executed or was cancelled meanwhile
+                    order.state = OrderState.GONE
+                else:
+                    order.state = OrderState.REJECTED
                 order.open_qty = 0.0
             order.reject_reason = tx.reject_reason
         elif mtype == TransactionType.ORDER_ACK:

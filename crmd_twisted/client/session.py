@@ -37,7 +37,7 @@ from twisted.application.service import Service
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.interfaces import IReactorTCP, IReactorTime, IStreamClientEndpoint
-from twisted.internet.protocol import Factory
+from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -134,6 +134,8 @@ class _SessionProtocol(CRMDClientProtocol):
     """Routes everything the OES sends into the owning :class:`CRMDClient`."""
 
     client: CRMDClient
+    #: What ClientService holds for this connection once it is logged on and reconciled.
+    handle: Protocol | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -150,6 +152,21 @@ class _SessionProtocol(CRMDClientProtocol):
     def connectionLost(self, reason: Failure | None = None) -> None:
         super().connectionLost(reason)
         self.client._connectionLost(self)
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            handle.connectionLost(reason)  # tells ClientService: reconnect
+
+
+class _Handle(Protocol):
+    """The stand-in ClientService gets for a connection that is logged on and ready.
+
+    ClientService's ``prepareConnection`` cannot be used: when preparing fails
+    (logon refused or timed out) the connection closes while ClientService is
+    already waiting to retry, and its state machine has no transition for that
+    (``NoTransition: _clientDisconnected in Waiting``).  So :meth:`CRMDClient._route`
+    logs on and reconciles on its own connection and only then gives ClientService
+    this handle; the real protocol forwards its connection loss to it.
+    """
 
 
 @implementer(IStreamClientEndpoint)
@@ -160,7 +177,9 @@ class _RouteEndpoint:
         self.client = client
 
     def connect(self, factory: Factory) -> defer.Deferred[Any]:
-        return defer.ensureDeferred(self.client._route(factory))
+        d = defer.ensureDeferred(self.client._route(factory))
+        d.addErrback(self.client._attempt_failed)
+        return d
 
 
 class CRMDClient(Service):
@@ -184,6 +203,7 @@ class CRMDClient(Service):
         api_key: str,
         *,
         reactor: Any = None,
+        clock: IReactorTime | None = None,
         retry_policy: Callable[[int], float] | None = None,
         endpoint_factory: Callable[[str, int], IStreamClientEndpoint] | None = None,
         protocol: type[CRMDClientProtocol] = CRMDClientProtocol,
@@ -191,12 +211,16 @@ class CRMDClient(Service):
         logon_timeout: float = 10.0,
         open_order_limit: int = 1000,
         first_order_id: int | None = None,
+        reconcile: bool = True,
     ) -> None:
         if reactor is None:
             from twisted.internet import reactor as global_reactor
 
             reactor = global_reactor
-        self.reactor: IReactorTime = reactor
+        self.reactor: Any = reactor
+        #: Timers (retries, logon and request timeouts); the reactor unless given.
+        self.clock: IReactorTime = clock if clock is not None else reactor
+        self.reconcile = reconcile
         self.aes = aes
         self.account = account
         self.user = user
@@ -209,15 +233,14 @@ class CRMDClient(Service):
             "SessionProtocol", (_SessionProtocol, protocol), {"client": self}
         )
         self._factory = Factory.forProtocol(self._protocol_class)
-        self._factory.clock = reactor  # type: ignore[attr-defined]
+        self._factory.clock = self.clock  # type: ignore[attr-defined]
         self._factory.wireTrace = False  # type: ignore[attr-defined]
         self._factory.logFrames = True  # type: ignore[attr-defined]
         self._service = ClientService(
             _RouteEndpoint(self),
-            self._factory,
+            Factory.forProtocol(_Handle),
             retryPolicy=retry_policy or backoffPolicy(initialDelay=0.5, maxDelay=30.0),
-            clock=reactor,
-            prepareConnection=self._prepare,
+            clock=self.clock,
         )
         self.orders = OrderTracker()
         self.instrument_list: list[InstrumentResponse] = []
@@ -226,6 +249,10 @@ class CRMDClient(Service):
         self.connection: _SessionProtocol | None = None
         self._connecting: _SessionProtocol | None = None
         self.logons = 0
+        self.aes_logons = 0
+        self.failed_attempts = 0
+        #: Why the last connection attempt (AES, OES, logon, reconciliation) failed.
+        self.last_error: Failure | None = None
         self.disconnects = 0
         self._grant: _Grant | None = None
         self._fresh_grant = False
@@ -256,6 +283,11 @@ class CRMDClient(Service):
         super().stopService()
         if self.connection is not None and self._ready:
             self.connection.logOut()
+        else:
+            # a connection still logging on or reconciling: ClientService would leave it open
+            for proto in (self._connecting, self.connection):
+                if proto is not None and proto.connected and proto.transport is not None:
+                    proto.transport.loseConnection()
         self._ready = False
         self._set_state("stopped")
         d: defer.Deferred[None] = self._service.stopService()
@@ -313,6 +345,8 @@ class CRMDClient(Service):
     # -- routing a connection attempt --------------------------------------------------------
 
     async def _route(self, factory: Factory) -> Any:
+        if self.fatal is not None:  # stopped for good: no further connection attempt
+            raise self.fatal.value
         if self._grant is None:
             self._set_state("aes_logon")
             self._grant = await self._aes_logon()
@@ -327,13 +361,19 @@ class CRMDClient(Service):
         for host, port in targets:
             self._set_state("connecting")
             try:
-                proto = await self._endpoint_factory(host, port).connect(factory)
+                proto = await self._endpoint_factory(host, port).connect(self._factory)
+            except defer.CancelledError:
+                raise
             except Exception as e:
                 log.info("OES {host}:{port} unreachable: {error}", host=host, port=port, error=e)
                 error = e
                 continue
             self._prefer_secondary = (host, port) != grant.primary
-            return proto
+            await self._prepare(proto)
+            handle = factory.buildProtocol(proto.transport.getPeer())
+            handle.makeConnection(proto.transport)
+            proto.handle = handle
+            return handle
         self._grant = None  # neither OES: go back through the AES next time
         assert error is not None
         raise error
@@ -341,29 +381,48 @@ class CRMDClient(Service):
     async def _aes_logon(self) -> _Grant:
         host, port = self.aes
         proto = CRMDClientProtocol()
-        proto.clock = self.reactor
+        proto.clock = self.clock
         proto.logonTimeout = self.logon_timeout
         await connectProtocol(self._endpoint_factory(host, port), proto)
         try:
             reply = await proto.logOn(self.account, self.user, api_key=self.api_key)
-        except LogonRejected as e:
-            self._stop_fatally(Failure(e))
+        except BaseException as e:
+            if isinstance(e, LogonRejected):
+                self._stop_fatally(Failure(e))
+            if proto.connected and proto.transport is not None:
+                proto.transport.loseConnection()
             raise
-        finally:
-            if proto.connected and not proto._closing:
-                proto.logOut()
+        proto.logOut()  # done with the AES: give the session back (PROTOCOL.md 7.2.5)
         primary = parse_address(reply.primary_oes_address)
         if primary is None:
             error = LogonRejected(RejectCode.INVALID_FIELD_VALUE, reply)
             self._stop_fatally(Failure(error))
             raise error
         secondary = parse_address(reply.secondary_oes_address)
+        self.aes_logons += 1
         return _Grant(primary, secondary, reply.session_key, reply.trading_session_id)
 
-    async def _prepare(self, proxy: Any) -> None:
-        # ClientService hands us a proxy of the protocol; work with the protocol itself
-        proto = self._connecting
-        assert proto is not None
+    async def _prepare(self, proto: _SessionProtocol) -> None:
+        """OES logon, then (unless ``reconcile=False``) instruments and the listing."""
+        try:
+            await self._oes_logon(proto)
+            if self.reconcile:
+                await self._fetch_listing(proto)
+            else:
+                self._reconciled([], proto)
+        except BaseException:
+            if proto.connected and proto.transport is not None:
+                proto.transport.loseConnection()
+            raise
+
+    def _attempt_failed(self, failure: Failure) -> Failure:
+        self.last_error = failure
+        self.failed_attempts += 1
+        if self.running and self.fatal is None:
+            self._set_state("retrying")
+        return failure
+
+    async def _oes_logon(self, proto: _SessionProtocol) -> None:
         grant = self._grant
         assert grant is not None
         self._set_state("oes_logon")
@@ -379,6 +438,8 @@ class CRMDClient(Service):
         except LogonRejected as e:
             if e.code in STALE_GRANT_REASONS and not self._fresh_grant:
                 self._grant = None  # try the AES once more
+            elif e.code == RejectCode.USER_ALREADY_LGGGED_IN and self.logons:
+                pass  # our previous connection is not gone yet at the OES: retry
             else:
                 self._stop_fatally(Failure(e))
             raise
@@ -389,25 +450,62 @@ class CRMDClient(Service):
         for query in self._queries:
             query.sent = False
         for pending in self.orders.pending.values():
+            if pending.sent:
+                pending.resent = True
             pending.sent = False
+
+    async def _fetch_listing(self, proto: _SessionProtocol) -> None:
+        """Instruments (once) and the open-order listing; fails after request_timeout."""
+        internal = []
         if not self.instrument_list:
-            self._send_query(self._query("instruments", 0, internal=True), proto)
+            instruments = self._query("instruments", 0, internal=True)
+            instruments.deferred.addErrback(lambda f: None)  # nobody else waits for it
+            internal.append(instruments)
+            self._send_query(instruments, proto)
         listing = self._query("open_orders", 0, internal=True)
-        listing.deferred.addCallback(self._reconciled, proto)
-        listing.deferred.addErrback(lambda f: None)
+        internal.append(listing)
         self._send_query(listing, proto)
+        listing.deferred.addTimeout(self.request_timeout, self.clock)  # type: ignore[arg-type]
+        try:
+            entries = await listing.deferred
+        except defer.TimeoutError:
+            log.warn("session {account}/{user}: no open-order listing within {t}s; reconnecting",
+                     account=self.account, user=self.user, t=self.request_timeout)
+            raise RequestTimeout("no open-order listing after logon") from None
+        finally:
+            for query in internal:
+                if query in self._queries:
+                    self._queries.remove(query)
+                if not query.deferred.called:
+                    query.deferred.cancel()
+        self._reconciled(entries, proto)
 
     def _reconciled(self, listing: list[Transaction], proto: _SessionProtocol) -> None:
         if proto is not self.connection:
             return
         listed = {tx.order_id: tx for tx in listing}
         for order_id, pending in list(self.orders.pending.items()):
-            if pending.request.message_type == TransactionType.ORDER_NEW and order_id in listed:
+            if order_id not in listed:
+                continue
+            mtype = pending.request.message_type
+            if mtype == TransactionType.ORDER_NEW:
                 # it reached the OES before the connection dropped: the listing answers it
                 del self.orders.pending[order_id]
                 self._answer(pending, listed[order_id])
-        for order in self.orders.reconcile(listing):
-            self._order_changed(order, order.last_message or order.request)
+            elif mtype == TransactionType.CANCEL_REPLACE:
+                # the replace went through before the drop: apply it as its REPLACED
+                replaced = listed[order_id].replace(
+                    message_type=TransactionType.REPLACED,
+                    orig_order_id=pending.request.orig_order_id,
+                )
+                order, answered = self.orders.receive(replaced)
+                if answered is not None:
+                    self._answer(answered, replaced)
+                if order is not None:
+                    self._order_changed(order, replaced)
+        if self.reconcile:
+            for order in self.orders.reconcile(listing):
+                self._order_changed(order, order.last_message or order.request)
         self._ready = True
         self._set_state("ready")
         waiters, self._ready_waiters = self._ready_waiters, []
@@ -426,14 +524,21 @@ class CRMDClient(Service):
         waiters, self._ready_waiters = self._ready_waiters, []
         for w in waiters:
             w.errback(failure)
-        self.reactor.callLater(0, self._service.stopService)  # type: ignore[attr-defined]
+        self.clock.callLater(0, self._service.stopService)
 
     def _connectionLost(self, proto: _SessionProtocol) -> None:
+        if self._connecting is proto:
+            self._connecting = None
         if proto is not self.connection:
             return
         self.connection = None
         self.disconnects += 1
         self._ready = False
+        # the internal queries of that connection die with it
+        for query in [q for q in self._queries if q.internal]:
+            self._queries.remove(query)
+            if not query.deferred.called:
+                query.deferred.errback(Failure(NotConnected("connection lost while reconciling")))
         if self.running and self.fatal is None:
             self._set_state("disconnected")
 
@@ -480,7 +585,7 @@ class CRMDClient(Service):
         query = self._query(kind, symbol_enum)
         if self._ready and self.connection is not None:
             self._send_query(query, self.connection)
-        query.deferred.addTimeout(self.request_timeout, self.reactor)  # type: ignore[arg-type]
+        query.deferred.addTimeout(self.request_timeout, self.clock)  # type: ignore[arg-type]
         query.deferred.addErrback(self._query_failed, query)
         return query.deferred
 
@@ -653,7 +758,7 @@ class CRMDClient(Service):
         if not self._ready or proto is None:
             return
         # requests that were sent but never answered before a reconnect go first
-        for pending in list(self.orders.pending.values()):
+        for pending in reversed(list(self.orders.pending.values())):  # keep their order
             if not pending.sent and pending not in self._outbox:
                 self._outbox.appendleft(pending)
         while self._outbox:
