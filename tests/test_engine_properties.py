@@ -238,7 +238,7 @@ def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object
             ev = eng.submit(cmd)  # type: ignore[assignment]
         all_events.extend(ev)
         # ---- events in order; fills pair up
-        resting_by_level: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
+        resting_by_level: dict[tuple[int, int], list[tuple[tuple[int, int], float, float]]] = {}
         i = 0
         while i < len(ev):
             e = ev[i]
@@ -263,7 +263,7 @@ def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object
                     else:
                         assert f2.exec_price >= f2.price - EPS
                 resting_by_level.setdefault((rs, round(r.exec_price / TICK)), []).append(
-                    (r.order_id, r.exec_qty, r.remaining_qty)
+                    ((r.account, r.order_id), r.exec_qty, r.remaining_qty)
                 )
                 for f, t in ((r, rt), (f2, it)):
                     t.filled += f.exec_qty
@@ -294,12 +294,13 @@ def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object
             queue = [
                 o for o in before.get(key, []) if o.otype == T.LMT and o.attrs == "NNNNNNNNNNNN"
             ]
-            plain = [h for h in hits if any(o.oid == h[0] for o in queue)]
-            order_ids: list[int] = []
+            keys = [(o.account, o.oid) for o in queue]
+            plain = [h for h in hits if h[0] in keys]
+            order_ids: list[tuple[int, int]] = []
             for h in plain:
                 if not order_ids or order_ids[-1] != h[0]:
                     order_ids.append(h[0])
-            assert order_ids == [o.oid for o in queue[: len(order_ids)]], "priority violated"
+            assert order_ids == keys[: len(order_ids)], "priority violated"
             for oid in order_ids[:-1]:
                 assert [h for h in plain if h[0] == oid][-1][2] == 0
         # ---- quantities per order

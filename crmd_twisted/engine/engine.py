@@ -73,6 +73,8 @@ _mk_fill = fast_constructor(Fill)
 _mk_acc = fast_constructor(Accepted)
 _mk_can = fast_constructor(Cancelled)
 _mk_rej = fast_constructor(Rejected)
+_USER = CancelReason.USER
+_R_NOT_FOUND = RejectCode.ORIG_ORDER_NOT_FOUND
 
 # order type numbers as plain ints (hot path compares ints)
 LMT, MKT, STOP_MKT, STOP_LMT, PEG, HIDDEN, PEG_HIDDEN, OCO, ICE = range(1, 10)
@@ -87,6 +89,7 @@ _CONDITIONAL = frozenset({STOP_MKT, STOP_LMT, TSM, TSL, SNIPER_MKT, SNIPER_LMT})
 _TRAILING = frozenset({TSM, TSL})
 _NEEDS_STOP = frozenset({OCO, STOP_LMT, TSL})
 _MIN_PRICE = 0.00001
+_MIN_PRICE_TOL = _MIN_PRICE * (1 - 1e-9)
 _NUL_ATTRS = "\x00" * ATTRIBUTE_COUNT
 _NEVER = -(1 << 62)  # a key below every real key: market orders cross everything
 
@@ -268,6 +271,7 @@ class _Order:
         self.filled = 0
         self.tver = 0
         self.day = -1
+        self.seq = 0  # only orders whose priority matters outside their level get one
         self.attrs = NO_ATTRIBUTES
         self.stop = self.trig = self.layers = self.sinc = self.pinc = self.poff = 0
         self.f_stop = self.f_disp = self.f_refr = self.f_sinc = self.f_pinc = self.f_poff = 0.0
@@ -920,7 +924,7 @@ class MatchingEngine:
         fp = cmd.price
         x = fp * book.pk
         price = round(x)
-        if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE * (1 - 1e-9):
+        if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE_TOL:
             return self._new(cmd, None, ev)
         x = cmd.order_qty * book.qk
         qty = round(x)
@@ -938,8 +942,6 @@ class MatchingEngine:
         o.qty = o.open = qty
         o.f_price = fp
         o.state = _RESTING
-        self._seq += 1
-        o.seq = self._seq
         p = acct.pos.get(book.sym)
         if p is None:
             p = self._pos(acct, book.sym)
@@ -1016,6 +1018,7 @@ class MatchingEngine:
         sym = book.sym
         pf = book.pg.to_float
         qf = book.qg.to_float
+        qk = book.qg.k
         need = t.open
         tpos = t.pos
         tbuy = t.side == 1
@@ -1082,7 +1085,14 @@ class MatchingEngine:
                     tpos.es += x
                     tpos.esc += px * x
                 exec_id += 1
-                fx = qf(x)
+                if qk:
+                    fx = x / qk
+                    prem = p.open / qk
+                    trem = need / qk
+                else:
+                    fx = qf(x)
+                    prem = qf(p.open)
+                    trem = qf(need)
                 append(
                     _mk_fill(
                         exec_id,
@@ -1093,11 +1103,11 @@ class MatchingEngine:
                         p.f_price,
                         fpx,
                         fx,
-                        qf(p.open),
+                        prem,
                         False,
                     )
                 )
-                append(_mk_fill(exec_id, tacc, toid, sym, tws, tfp, fpx, fx, qf(need), True))
+                append(_mk_fill(exec_id, tacc, toid, sym, tws, tfp, fpx, fx, trem, True))
                 if p.armed:
                     self._disarm_oco(p, ev)
                 if o.avail == 0:
@@ -1281,7 +1291,7 @@ class MatchingEngine:
             return None
         o = acct.live.get(orig) if acct is not None else None
         if o is None:
-            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
+            ev.append(_mk_rej(account, oid, _R_NOT_FOUND, orig))
             return None
         acct.seen.add(oid)  # type: ignore[union-attr]
         book = o.book
@@ -1322,7 +1332,13 @@ class MatchingEngine:
                 del keys[bisect_left(keys, key)]
         ev.append(
             _mk_can(
-                account, oid, orig, book.sym, o.wside, book.qg.to_float(open_), CancelReason.USER
+                account,
+                oid,
+                orig,
+                book.sym,
+                o.wside,
+                open_ / book.qk if book.qk else book.qg.to_float(open_),
+                _USER,
             )
         )
         return None if not (book.ndormant or book.pegs) else book
@@ -1343,7 +1359,7 @@ class MatchingEngine:
             return None
         o = acct.live.get(orig) if acct is not None else None
         if o is None or acct is None:
-            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_NOT_FOUND, orig))
+            ev.append(_mk_rej(account, oid, _R_NOT_FOUND, orig))
             return None
         book = o.book
         ot = o.otype
