@@ -47,7 +47,9 @@ def build(options: usage.Options, reactor: Any) -> tuple[AESFactory, Listener]:
         primary_mds=check_address(options["mds"], "mds"),
     )
     factory = AESFactory(core, wireTrace=bool(options["wire-trace"]))
-    listener = Listener(endpoint_from(reactor, options["listen"], "listen"), factory, "aes")
+    listener = Listener(
+        endpoint_from(reactor, options["listen"], "listen"), factory, "aes", tool="crmd-aes"
+    )
     return factory, listener
 
 

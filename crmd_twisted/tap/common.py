@@ -7,6 +7,7 @@ from typing import Any
 from twisted.application.internet import StreamServerEndpointService
 from twisted.internet import defer
 from twisted.internet.endpoints import serverFromString
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
 from twisted.python import usage
@@ -32,14 +33,31 @@ class Listener(StreamServerEndpointService):
 
     _raiseSynchronously = True
 
-    def __init__(self, endpoint: IStreamServerEndpoint, factory: Factory, name: str) -> None:
+    def __init__(
+        self,
+        endpoint: IStreamServerEndpoint,
+        factory: Factory,
+        name: str,
+        *,
+        option: str = "listen",
+        tool: str = "crmd",
+    ) -> None:
         super().__init__(endpoint, factory)
         self.setName(name)
+        self.option = option
+        self.tool = tool
         self.port: IListeningPort | None = None
         self._waiters: list[defer.Deferred[IListeningPort]] = []
 
     def privilegedStartService(self) -> None:
-        super().privilegedStartService()
+        # A port in use (or not allowed) is a bad option value too: one line, no traceback.
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            reason = e.socketError
+            text = getattr(reason, "strerror", None) or str(reason)
+            where = f"{e.interface or '*'}:{e.port}"
+            raise fail(self.tool, f"--{self.option}: cannot listen on {where}: {text}") from None
         self._waitingForPort.addCallback(self._bound)
 
     def _bound(self, port: IListeningPort) -> IListeningPort:

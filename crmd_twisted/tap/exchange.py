@@ -85,7 +85,8 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
     aes_core = AdminCore(core.directory, keys, primary_oes="", secondary_oes="")
     aes_factory = AESFactory(aes_core, wireTrace=bool(options["wire-trace"]))
     aes_listener = Listener(
-        endpoint_from(reactor, options["aes-listen"], "aes-listen"), aes_factory, "aes"
+        endpoint_from(reactor, options["aes-listen"], "aes-listen"), aes_factory, "aes",
+        option="aes-listen", tool="crmd-exchange",
     )
     descriptions = [("oes-listen", options["oes-listen"])]
     if options["secondary-oes-listen"]:
@@ -96,7 +97,8 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
         factory = build_factory(options, core)
         factories.append(factory)
         listeners.append(
-            Listener(endpoint_from(reactor, description, option), factory, f"oes{index}")
+            Listener(endpoint_from(reactor, description, option), factory, f"oes{index}",
+                     option=option, tool="crmd-exchange")
         )
     return ExchangeService(aes_factory, factories, aes_listener, listeners, host)
 

@@ -92,7 +92,9 @@ def makeService(options: usage.Options) -> IService:
     try:
         core = build_core(options)
         factory = build_factory(options, core)
-        listener = Listener(endpoint_from(reactor, options["listen"], "listen"), factory, "oes")
+        listener = Listener(
+            endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
+        )
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
