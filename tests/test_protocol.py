@@ -613,3 +613,17 @@ def test_connections_tracked_by_factory() -> None:
     assert factory.connections == {proto}
     proto.connectionLost()
     assert factory.connections == set()
+
+
+def test_frame_log_event_renders_its_text() -> None:
+    from twisted.logger import formatEvent
+
+    proto, _, _ = connect()
+    with capturedLogs() as events:
+        proto.dataReceived(TX)
+        proto.sendMessage(logon())
+    texts = [formatEvent(e) for e in frame_events(events)]
+    assert texts == [
+        "in 127.0.0.1:50000 T transaction len=250",
+        "out 127.0.0.1:50000 H client_logon len=143",
+    ]

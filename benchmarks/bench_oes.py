@@ -1,0 +1,469 @@
+"""OES throughput and latency over loopback, beside a bare Twisted echo server.
+
+Run::
+
+    python benchmarks/bench_oes.py                 # the table (about a minute)
+    python benchmarks/bench_oes.py --no-log-frames # OES without per-frame log events
+    python benchmarks/bench_oes.py --profile oes.prof   # + cProfile of the OES process
+
+Three processes: this one is the client; the OES runs as ``twistd -n crmd-oes``
+(logging to a file, as deployed) and the echo server as a plain Twisted
+``Protocol`` that writes back every complete 250-byte frame.  Both servers are
+measured by the same client code on the same frames:
+
+(a) throughput - non-crossing limit orders (BUY only, spread over 2000 price levels,
+    distinct order ids, accounts with huge balances) pipelined with at most
+    ``--window`` (1000, the outstanding-request limit) unanswered; orders/s of
+    NEW -> ORDER_ACK (echo: frame -> same frame);
+(b) latency - the same orders at a fixed ``--rate`` (2000/s); p50/p99 of
+    send -> answer, after a warm-up.
+
+Goals: OES throughput >= 0.5 x echo, OES p99 <= 2 x echo p99.
+Not collected by pytest (no test_ prefix); one run takes well under two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FRAME = 250
+ORDER_ID_OFFSET = 12  # transaction.order_id, uint32 LE
+MESSAGE_TYPE_OFFSET = 4  # transaction.message_type, uint16 LE
+ORDER_ACK = 14
+HOST = "127.0.0.1"
+SECRET_SESSION = 4242  # AES session id the benchmark derives its K1 from
+ACCOUNTS = [(9001 + i, f"bench{i}") for i in range(4)]
+
+
+# -- servers (child processes) ----------------------------------------------------------------
+
+
+def serve_echo(port: int) -> None:
+    """A bare Twisted echo server of complete 250-byte frames."""
+    from twisted.internet import protocol, reactor
+
+    class Echo(protocol.Protocol):
+        buf = b""
+
+        def connectionMade(self) -> None:
+            self.transport.setTcpNoDelay(True)
+
+        def dataReceived(self, data: bytes) -> None:
+            buf = self.buf + data if self.buf else data
+            n = len(buf) - len(buf) % FRAME
+            if n:
+                self.transport.write(buf[:n])
+            self.buf = buf[n:]
+
+    factory = protocol.Factory.forProtocol(Echo)
+    reactor.listenTCP(port, factory, interface=HOST)  # type: ignore[attr-defined]
+    print(f"echo listening on {port}", flush=True)
+    reactor.run()  # type: ignore[attr-defined]
+
+
+def serve_oes(argv: list[str], log_frames: bool) -> None:
+    """``twistd`` in this process, optionally with per-frame log events switched off."""
+    from twisted.scripts.twistd import run
+
+    from crmd_twisted.protocol import CRMDFactory
+
+    CRMDFactory.logFrames = log_frames
+    sys.argv = ["twistd", *argv]
+    run()
+
+
+def write_accounts(path: Path) -> None:
+    lines = []
+    for account, user in ACCOUNTS:
+        lines += [
+            "[[accounts]]",
+            f"account = {account}",
+            f'user = "{user}"',
+            "balances = { BTC = 1e12, USD = 1e15, USDT = 1e15 }",
+            "",
+        ]
+    path.write_text("\n".join(lines))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited ({proc.returncode}):\n{log.read_text()}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"server not listening on {port}:\n{log.read_text()}") from None
+            time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# -- client harness (this process) --------------------------------------------------------------
+
+
+def logon_frame(account: int, user: str) -> bytes:
+    from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
+    from crmd_twisted.wire import ClientLogon
+
+    k1 = SessionKeys.from_text(DEFAULT_SECRET).aes_key(account, user, SECRET_SESSION)
+    return ClientLogon(
+        logon_type=1,
+        account=account,
+        user_name=user,
+        two_fa="000000",
+        session_key=k1,
+        trading_session_id=0,
+        sending_time=time.time_ns(),
+    ).encode()
+
+
+def order_frames(count: int, account: int, key: int, tsid: int) -> list[bytes]:
+    """*count* BUY limit orders that never cross (no SELL ever rests)."""
+    from crmd_twisted.wire import Transaction
+
+    template = Transaction(
+        message_type=1,
+        account=account,
+        symbol_enum=1,
+        symbol="BTCUSD",
+        symbol_type=1,
+        order_type=1,
+        side=1,
+        order_qty=0.001,
+        time_in_force=2,  # GTC: rests
+        trading_session_id=tsid,
+        session_key=key,
+        sending_time=time.time_ns(),
+        attributes="NNNNNNNNNNNN",
+    )
+    frames = []
+    for i in range(count):
+        template.order_id = i + 1
+        template.msg_seq_num = i + 1
+        template.price = 1000.0 + (i % 2000) * 0.5
+        frames.append(template.encode())
+    return frames
+
+
+class Harness:
+    """One connection, driven by the reactor: window-pipelined or fixed-rate sending."""
+
+    def __init__(self, frames: list[bytes], window: int, rate: float, warmup: int) -> None:
+        self.frames = frames
+        self.window = window
+        self.rate = rate
+        self.warmup = warmup
+        self.sent = 0
+        self.answered = 0
+        self.acks = 0
+        self.other = 0
+        self.sentAt = [0] * (len(frames) + 1)
+        self.latencies: list[int] = []
+        self.buf = b""
+        self.start = 0.0
+        self.end = 0.0
+
+
+def run_client(
+    port: int, frames_for: Any, count: int, window: int, rate: float, logon: tuple[int, str] | None
+) -> Harness:
+    """Connect, (log on,) send *count* orders, wait for every answer; return the stats."""
+    from twisted.internet import defer, protocol, reactor, task
+
+    perf = time.perf_counter_ns
+    unpack_id = struct.Struct("<I").unpack_from
+    unpack_type = struct.Struct("<H").unpack_from
+    finished: defer.Deferred[Harness] = defer.Deferred()
+
+    class Client(protocol.Protocol):
+        h: Harness
+        loggedOn = False
+        loop: Any = None
+
+        def connectionMade(self) -> None:
+            self.transport.setTcpNoDelay(True)
+            if logon is not None:
+                self.transport.write(logon_frame(*logon))
+            else:
+                self.begin(frames_for(0, 0))
+
+        def begin(self, frames: list[bytes]) -> None:
+            self.loggedOn = True
+            self.h = h = Harness(frames, window, rate, warmup=min(count // 10, 2000))
+            h.start = time.perf_counter()
+            if rate > 0:
+                self.loop = task.LoopingCall(self.tick)
+                self.loop.start(0.001)
+            else:
+                self.sendUpTo(min(window, count))
+
+        def sendUpTo(self, n: int) -> None:
+            h = self.h
+            if n <= h.sent:
+                return
+            now = perf()
+            for i in range(h.sent, n):
+                h.sentAt[i + 1] = now
+            self.transport.write(b"".join(h.frames[h.sent : n]))
+            h.sent = n
+
+        def tick(self) -> None:
+            h = self.h
+            due = min(count, int((time.perf_counter() - h.start) * h.rate) + 1)
+            self.sendUpTo(due)
+            if h.sent >= count and self.loop is not None and self.loop.running:
+                self.loop.stop()
+
+        def dataReceived(self, data: bytes) -> None:
+            if not self.loggedOn:
+                from crmd_twisted.wire import decode
+
+                self.buf = getattr(self, "buf", b"") + data
+                if len(self.buf) < 143:
+                    return
+                reply = decode(self.buf[:143])
+                rest = self.buf[143:]
+                if reply.login_status != 1:  # type: ignore[attr-defined]
+                    raise SystemExit(f"logon refused: {reply}")
+                self.begin(
+                    frames_for(reply.session_key, reply.trading_session_id)  # type: ignore[attr-defined]
+                )
+                if rest:
+                    self.dataReceived(rest)
+                return
+            h = self.h
+            buf = h.buf + data if h.buf else data
+            end = len(buf) - len(buf) % FRAME
+            now = perf()
+            sent_at = h.sentAt
+            lat = h.latencies
+            warm = h.warmup
+            n = 0
+            for off in range(0, end, FRAME):
+                oid = unpack_id(buf, off + ORDER_ID_OFFSET)[0]
+                if unpack_type(buf, off + MESSAGE_TYPE_OFFSET)[0] == ORDER_ACK:
+                    h.acks += 1
+                else:
+                    h.other += 1
+                if oid > warm:
+                    lat.append(now - sent_at[oid])
+                n += 1
+            h.buf = buf[end:]
+            h.answered += n
+            if h.answered >= count:
+                h.end = time.perf_counter()
+                self.transport.loseConnection()
+                finished.callback(h)
+            elif h.rate <= 0:
+                self.sendUpTo(min(count, h.answered + h.window))
+
+    protocol.ClientCreator(reactor, Client).connectTCP(HOST, port)
+    result: list[Harness] = []
+
+    def done(h: Harness) -> None:
+        result.append(h)
+        reactor.stop()  # type: ignore[attr-defined]
+
+    def failed(f: Any) -> None:
+        print(f, file=sys.stderr)
+        reactor.stop()  # type: ignore[attr-defined]
+
+    finished.addCallbacks(done, failed)
+    reactor.callLater(120, lambda: finished.called or finished.errback(TimeoutError("120 s")))  # type: ignore[attr-defined]
+    reactor.run()  # type: ignore[attr-defined]
+    if not result:
+        raise SystemExit("client failed")
+    return result[0]
+
+
+def measure(
+    args: argparse.Namespace, port: int, logon: tuple[int, str] | None, rate: float
+) -> Harness:
+    """One phase in a fresh client process (the reactor cannot be restarted)."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--client-phase",
+        str(port),
+        "--orders",
+        str(args.latency_orders if rate > 0 else args.orders),
+        "--window",
+        str(args.window),
+        "--rate",
+        str(rate),
+    ]
+    if logon is not None:
+        cmd += ["--logon", f"{logon[0]}:{logon[1]}"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=150)
+    h = Harness([], 0, rate, 0)
+    for line in out.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key == "lat":
+            h.latencies = [int(x) for x in value.split(",") if x]
+        elif key in ("start", "end"):
+            setattr(h, key, float(value))
+        elif key in ("answered", "acks", "other", "sent"):
+            setattr(h, key, int(value))
+    return h
+
+
+def client_phase(args: argparse.Namespace) -> None:
+    logon = None
+    if args.logon:
+        acct, user = args.logon.split(":")
+        logon = (int(acct), user)
+    count = args.orders
+
+    def frames_for(key: int, tsid: int) -> list[bytes]:
+        account = logon[0] if logon else 1
+        return order_frames(count, account, key, tsid)
+
+    h = run_client(args.client_phase, frames_for, count, args.window, args.rate, logon)
+    print(f"start={h.start}\nend={h.end}\nanswered={h.answered}\nacks={h.acks}")
+    print(f"other={h.other}\nsent={h.sent}")
+    print("lat=" + ",".join(map(str, h.latencies)))
+
+
+def pct(values: list[int], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))] / 1000.0  # microseconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--orders", type=int, default=100_000, help="orders of the throughput runs")
+    ap.add_argument("--latency-orders", type=int, default=16_000, help="orders at --rate")
+    ap.add_argument("--window", type=int, default=1000, help="in-flight limit (pipelining)")
+    ap.add_argument("--rate", type=float, default=2000.0, help="orders/s of the latency run")
+    ap.add_argument("--no-log-frames", action="store_true", help="OES without frame log events")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the OES process into FILE")
+    ap.add_argument("--client-phase", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--logon", help=argparse.SUPPRESS)
+    ap.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--serve-oes", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.serve_echo:
+        serve_echo(args.serve_echo)
+        return
+    if args.serve_oes is not None:
+        serve_oes(args.serve_oes, log_frames=not args.no_log_frames)
+        return
+    if args.client_phase:
+        client_phase(args)
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_oes_"))
+    accounts = tmp / "accounts.toml"
+    write_accounts(accounts)
+    oes_port, echo_port = free_port(), free_port()
+    twistd_args = ["-n", "--pidfile=", "--logfile", str(tmp / "oes.log")]
+    if args.profile:
+        twistd_args += [
+            "--profile",
+            str(Path(args.profile).resolve()),
+            "--profiler",
+            "cprofile",
+            "--savestats",
+        ]
+    twistd_args += [
+        "crmd-oes",
+        "--listen",
+        f"tcp:{oes_port}:interface={HOST}",
+        "--accounts",
+        str(accounts),
+    ]
+    oes_cmd = [sys.executable, __file__]
+    if args.no_log_frames:
+        oes_cmd.append("--no-log-frames")
+    oes_cmd += ["--serve-oes", *twistd_args]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    oes_out, echo_out = tmp / "oes.out", tmp / "echo.out"
+    with oes_out.open("wb") as o1, echo_out.open("wb") as o2:
+        oes = subprocess.Popen(oes_cmd, cwd=tmp, stdout=o1, stderr=subprocess.STDOUT, env=env)
+        echo = subprocess.Popen(
+            [sys.executable, __file__, "--serve-echo", str(echo_port)],
+            cwd=tmp,
+            stdout=o2,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        wait_port(oes_port, oes, oes_out)
+        wait_port(echo_port, echo, echo_out)
+        runs = {
+            "echo tput": measure(args, echo_port, None, 0),
+            "oes tput": measure(args, oes_port, ACCOUNTS[0], 0),
+            "echo lat": measure(args, echo_port, None, args.rate),
+            "oes lat": measure(args, oes_port, ACCOUNTS[1], args.rate),
+        }
+    finally:
+        stop(oes)
+        stop(echo)
+
+    for name, h in runs.items():
+        if name.startswith("oes") and h.acks != h.answered:
+            print(
+                f"WARNING {name}: {h.answered - h.acks} answers were not ORDER_ACK "
+                f"(see {tmp / 'oes.log'})"
+            )
+    tput = {k: v.answered / (v.end - v.start) for k, v in runs.items() if "tput" in k}
+    lat = {
+        k: (pct(v.latencies, 50), pct(v.latencies, 99), pct(v.latencies, 100))
+        for k, v in runs.items()
+        if "lat" in k
+    }
+    mode = "off" if args.no_log_frames else "on (twistd log file)"
+    print(f"\nOES vs bare Twisted echo, 250-byte frames, loopback; OES frame logging {mode}")
+    print(f"{'':14}{'orders/s':>12}{'p50 us':>10}{'p99 us':>10}{'max us':>10}")
+    for who in ("echo", "oes"):
+        t = tput[f"{who} tput"]
+        p50, p99, pmax = lat[f"{who} lat"]
+        print(f"{who:14}{t:12,.0f}{p50:10.0f}{p99:10.0f}{pmax:10.0f}")
+    r_t = tput["oes tput"] / tput["echo tput"]
+    r50 = lat["oes lat"][0] / lat["echo lat"][0]
+    r99 = lat["oes lat"][1] / lat["echo lat"][1]
+    print(f"\nthroughput oes/echo = {r_t:.2f}   (goal >= 0.5: {'met' if r_t >= 0.5 else 'MISSED'})")
+    print(f"p50 oes/echo        = {r50:.2f}")
+    print(f"p99 oes/echo        = {r99:.2f}   (goal <= 2: {'met' if r99 <= 2 else 'MISSED'})")
+    print(
+        f"(window {args.window}, {args.orders} orders; latency at {args.rate:.0f}/s, "
+        f"{args.latency_orders} orders, first 10% skipped)"
+    )
+    if args.profile:
+        import pstats
+
+        print(f"\nOES profile ({args.profile}), top 25 by own time:")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
