@@ -85,7 +85,10 @@ class AccountDirectory:
         return found
 
     def knows_account(self, account: int) -> bool:
-        return self.open or any(a.account == account for a in self._by_key.values())
+        # an open directory creates any account > 0 on demand; 0 names no account
+        if self.open and account > 0:
+            return True
+        return any(a.account == account for a in self._by_key.values())
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
