@@ -161,16 +161,20 @@ class OrderTracker:
         order = answered.order if answered is not None else self.by_id.get(tx.order_id)
         if order is None and tx.orig_order_id:
             order = self.by_id.get(tx.orig_order_id)
-        if order is None and self.match_unknown_answers and mtype in _FIRST_ANSWERS:
-            answered = self._oldest_sent_new()
-            if answered is not None:
+        foreign = order is None or (answered is None and tx.order_id in self.aliases)
+        if foreign and self.match_unknown_answers and mtype in _FIRST_ANSWERS:
+            waiting = self._oldest_sent_new()
+            if waiting is not None:
+                answered = waiting
                 # An ORDER_ACK / REJECT for an id this session never used: replies come
                 # in request order (PROTOCOL.md 7.1), so it answers the oldest NEW still
                 # waiting.  The reference example OES acks everything with one fixed id.
                 del self.pending[answered.request.order_id]
                 order = answered.order
                 self.aliases[tx.order_id] = order.order_id
-                self.by_id.setdefault(tx.order_id, order)
+                self.by_id[tx.order_id] = order
+            elif tx.order_id in self.aliases:
+                order = None  # a stray repeat of a foreign id: not news about that order
         if order is None:
             return None, answered
         order.last_message = tx
