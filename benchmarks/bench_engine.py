@@ -195,10 +195,18 @@ def depth_scaling(depths: list[int], seed: int, batch: int) -> None:
             acct = 1 + i % 100
             eng.submit(NewOrder(acct, 10_000_000 + i, SYM, side, 1, ticks * TICK, 0.01, 2))
             ids.append((acct, 10_000_000 + i))
-        cmds = workload(batch, seed + 1, (0.5, 0.3, 0.1, 0.1))
+        on = workload(batch, seed + 1, (0.5, 0.3, 0.1, 0.1))
+        off = workload(batch, seed + 2, (0.5, 0.3, 0.1, 0.1))
         gc.collect()
-        el, nev = run_ours(cmds, eng)
-        print(f"  {d:>9,} resting: {el / batch * 1e6:7.2f} us/command ({nev / el:,.0f} events/s)")
+        el_on, nev = run_ours(on, eng)
+        gc.collect()
+        gc.disable()
+        el_off, _ = run_ours(off, eng)
+        gc.enable()
+        print(
+            f"  {d:>9,} resting: {el_on / batch * 1e6:6.2f} us/command gc on, "
+            f"{el_off / batch * 1e6:6.2f} gc off ({nev / el_on:,.0f} events/s)"
+        )
         del eng, ids
         gc.collect()
 

@@ -419,3 +419,49 @@ def test_long_random_scripts() -> None:
     for seed in range(10):
         cmds = build(random_script(random.Random(seed), 400))
         assert run(cmds) == run(cmds)
+
+
+wild_float = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.5, 0.5, 97.0, 100.25, 1e-5, 1e300, 0.1 + 0.2]),
+)
+wild_new = st.builds(
+    NewOrder,
+    account=st.integers(1, 2),
+    order_id=st.integers(1, 5),
+    symbol_enum=st.integers(0, 5),
+    side=st.integers(0, 4),
+    order_type=st.integers(0, 18),
+    price=wild_float,
+    order_qty=wild_float,
+    time_in_force=st.integers(0, 7),
+    stop_limit_price=wild_float,
+    attributes=st.sampled_from(["", "\x00" * 12, "NNNNNNNNNNNN", HID, DSP, "NYY", "xx", "N" * 13]),
+    display_size=wild_float,
+    refresh_size=wild_float,
+    layers=st.integers(-2, 12),
+    size_increment=wild_float,
+    price_increment=wild_float,
+    price_offset=wild_float,
+)
+wild_other = st.one_of(
+    st.builds(CancelOrder, st.integers(1, 2), st.integers(1, 8), st.integers(-1, 8)),
+    st.builds(
+        ReplaceOrder, st.integers(1, 2), st.integers(1, 8), st.integers(-1, 8), wild_float,
+        wild_float, wild_float, wild_float, wild_float, st.integers(-2, 12),
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(wild_new, wild_new, wild_other), min_size=1, max_size=25))
+def test_garbage_fields_are_rejected_never_raise(
+    cmds: list[NewOrder | CancelOrder | ReplaceOrder],
+) -> None:
+    """NaN, infinities, negative and huge values, unknown enums: a Rejected, never an exception."""
+    eng = MatchingEngine(clock=lambda: 0)
+    for cmd in cmds:
+        ev = eng.submit(cmd)
+        assert ev
+        check_book(eng)
+        check_ice(eng)

@@ -120,6 +120,8 @@ class _Grid:
     def to_int(self, x: float) -> int | None:
         """Whole number of increments in ``x`` (tolerance 1e-9 of one increment) or None."""
         q = x * self.k if self.k else x / self.inc
+        if not -1e15 < q < 1e15:  # also NaN
+            return None
         n = round(q)
         if abs(q - n) <= 1e-9 + abs(q) * 4.5e-16:
             return n
@@ -471,7 +473,7 @@ class MatchingEngine:
         book = self._books[symbol_enum]
         need = book.qg.to_int(qty)
         if need is None:
-            need = int(qty / book.inst.lot_size)
+            need = int(qty / book.inst.lot_size) if 0 < qty < 1e15 else 0
         opp = book.asks if side == Side.BUY else book.bids
         cost = 0
         keys, lv = opp.keys, opp.levels
@@ -636,12 +638,12 @@ class MatchingEngine:
                     return RejectCode.SIZE_INCREMENT_INVALID
                 sinc = si
                 po = cmd.price_offset
-                rp = round(po) if po >= 0 else -1
+                rp = round(po) if 0 <= po < 1e9 else -1
                 if rp < 0 or abs(po - rp) > 1e-9:
                     return RejectCode.PRICE_OFFSET_INVALID
                 poff = rp
                 pi = cmd.price_increment
-                ri = round(pi) if pi >= 0 else -1
+                ri = round(pi) if 0 <= pi < 1e9 else -1
                 if ri < 0 or abs(pi - ri) > 1e-9:
                     return RejectCode.PRICE_INCREMENT_INVALID
                 pinc = ri
@@ -923,10 +925,14 @@ class MatchingEngine:
             return self._new(cmd, None, ev)
         fp = cmd.price
         x = fp * book.pk
+        if not 0.5 <= x < 1e15:  # also NaN; the slow path rejects
+            return self._new(cmd, None, ev)
         price = round(x)
         if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE_TOL:
             return self._new(cmd, None, ev)
         x = cmd.order_qty * book.qk
+        if not 0.5 <= x < 1e15:
+            return self._new(cmd, None, ev)
         qty = round(x)
         if qty < book.min_lots or qty > book.max_lots or abs(x - qty) > 1e-9 + x * 4.5e-16:
             return self._new(cmd, None, ev)
