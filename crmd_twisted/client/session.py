@@ -18,6 +18,15 @@ answered before the connection dropped (same ids: the OES refuses a repeated
 order id with DUPLICATE_ORDER_ID, so nothing executes twice), and becomes
 ready.  Requests made while disconnected wait and go out then.
 
+Requests sent before a drop are re-sent with their ids: a NEW found in the
+listing is answered by its listing entry, a CANCEL_REPLACE found there is applied
+as REPLACED, and a re-sent NEW refused with DUPLICATE_ORDER_ID marks the order
+GONE (it reached the OES, and is not open any more).  An ORDER_ACK / REJECT
+carrying an order id the session never used answers the oldest NEW still
+waiting (replies are ordered; the reference example OES acks with a fixed id).
+If the listing does not complete within ``request_timeout`` the connection is
+dropped and retried; ``reconcile=False`` skips instruments and listing.
+
 A logon refused by the AES (or by the OES right after a fresh AES logon) stops
 the session: :meth:`CRMDClient.when_ready` fails with
 :class:`~crmd_twisted.client.errors.LogonRejected` naming the code.
@@ -187,6 +196,10 @@ class CRMDClient(Service):
 
     :param aes: AES address as ``(host, port)``.
     :param account, user, api_key: the identity; the 2FA code derives from the key.
+    :param reactor: for TCP (and timers unless *clock* is given).
+    :param clock: an ``IReactorTime`` for retries and timeouts (``task.Clock`` in tests).
+    :param reconcile: fetch instruments and the open-order listing after each
+        OES logon before becoming ready (default); False: ready right after logon.
     :param retry_policy: seconds to wait after *n* failed attempts in a row
         (``twisted.application.internet.backoffPolicy`` by default).
     :param endpoint_factory: builds the client endpoint of a ``(host, port)``;
