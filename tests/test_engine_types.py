@@ -400,3 +400,77 @@ def test_day_peg_expires(eng: MatchingEngine) -> None:
     ev = eng.expire_day()
     assert ev == [Cancelled(1, 1, 1, S, BUY, 1.0, CancelReason.DAY_EXPIRED)]
     assert eng.depth(S) == ([], [])
+
+
+# ---------------------------------------------------------- replace / cancel of special types
+
+
+def test_replace_peg_moves_it(eng: MatchingEngine) -> None:
+    eng.submit(lmt(2, 1, BUY, 100.0, 1.0))
+    eng.submit(order(1, 1, BUY, T.PEG, 101.0, 1.0))
+    assert eng.order(1, 1).resting_price == 100.0  # type: ignore[union-attr]
+    ev = eng.submit(ReplaceOrder(1, 2, 1, 99.0, 1.0))
+    assert kinds(ev) == ["Replaced"]
+    assert eng.order(1, 2).resting_price == 99.0  # type: ignore[union-attr]
+    assert eng.depth(S)[0] == [DepthLevel(100.0, 1.0, 1), DepthLevel(99.0, 1.0, 1)]
+
+
+def test_replace_ice_rebuilds_layers(eng: MatchingEngine) -> None:
+    eng.submit(lmt(2, 1, BUY, 100.0, 1.0))
+    ice = dict(layers=2, size_increment=0.5, price_increment=1.0, price_offset=1.0)
+    eng.submit(order(1, 1, BUY, T.ICE, 100.0, 1.0, **ice))
+    ev = eng.submit(ReplaceOrder(1, 2, 1, 100.0, 0.6, layers=3, size_increment=0.2,
+                                 price_increment=0.0, price_offset=2.0))  # fmt: skip
+    assert kinds(ev) == ["Replaced"]
+    assert eng.depth(S)[0] == [DepthLevel(100.0, 1.0, 1), DepthLevel(99.0, pytest.approx(0.6), 3)]  # type: ignore[arg-type]
+    ev = eng.submit(CancelOrder(1, 3, 2))
+    assert ev == [Cancelled(1, 3, 2, S, BUY, pytest.approx(0.6), CancelReason.USER)]  # type: ignore[arg-type]
+    assert eng.depth(S)[0] == [DepthLevel(100.0, 1.0, 1)]
+
+
+def test_replace_resting_oco_moves_its_stop(eng: MatchingEngine) -> None:
+    eng.submit(order(1, 1, SELL, T.OCO, 110.0, 1.0, stop_limit_price=90.0))
+    eng.submit(ReplaceOrder(1, 2, 1, 110.0, 1.0, stop_limit_price=95.0))
+    eng.submit(lmt(3, 1, BUY, 94.0, 2.0))
+    ev = trade(eng, 95.0, 50)
+    assert Triggered(1, 2, S, SELL, T.OCO, 95.0) in ev
+
+
+def test_cancelled_oco_never_triggers(eng: MatchingEngine) -> None:
+    eng.submit(order(1, 1, SELL, T.OCO, 110.0, 1.0, stop_limit_price=90.0))
+    assert kinds(eng.submit(CancelOrder(1, 2, 1))) == ["Cancelled"]
+    eng.submit(lmt(3, 1, BUY, 89.0, 2.0))
+    assert not any(isinstance(e, Triggered) for e in trade(eng, 90.0, 50))
+
+
+def test_day_oco_expires_with_its_stop_leg(eng: MatchingEngine) -> None:
+    eng.submit(order(1, 1, SELL, T.OCO, 110.0, 1.0, stop_limit_price=90.0, time_in_force=DAY))
+    assert kinds(eng.expire_day()) == ["Cancelled"]
+    eng.submit(lmt(3, 1, BUY, 89.0, 2.0))
+    assert not any(isinstance(e, Triggered) for e in trade(eng, 90.0, 50))
+
+
+def test_sniper_on_last_trade_rule() -> None:
+    eng = MatchingEngine(
+        rules=EngineRules(sniper_trigger=TriggerSource.LAST_TRADE), clock=lambda: 0
+    )
+    eng.submit(order(1, 1, BUY, T.SNIPER_MKT, 100.0, 1.0))
+    eng.submit(lmt(2, 1, SELL, 100.0, 5.0))
+    assert eng.order(1, 1) is not None  # liquidity alone does not wake it
+    ev = trade(eng, 100.0, 50)
+    assert Triggered(1, 1, S, BUY, T.SNIPER_MKT, 100.0) in ev
+
+
+def test_conditional_reserve_prices(eng: MatchingEngine) -> None:
+    eng.submit(order(1, 1, BUY, T.STOP_LMT, 102.0, 1.0, stop_limit_price=103.0))
+    eng.submit(order(1, 2, BUY, T.STOP_MKT, 104.0, 1.0))
+    p = eng.position(1, S)
+    assert (p.long_open_qty, p.long_open_cash) == (2.0, 207.0)
+
+
+def test_cancel_all_with_pegs_and_stops(eng: MatchingEngine) -> None:
+    eng.submit(lmt(2, 1, BUY, 100.0, 1.0))
+    eng.submit(order(1, 1, BUY, T.PEG, 101.0, 1.0))
+    eng.submit(order(1, 2, SELL, T.STOP_MKT, 90.0, 1.0))
+    assert kinds(eng.cancel_all(1)) == ["Cancelled", "Cancelled"]
+    assert eng.open_orders(1) == [] and eng.depth(S)[0] == [DepthLevel(100.0, 1.0, 1)]
