@@ -271,6 +271,38 @@ class RoutingTests(CoreCase):
         self.assertEqual([m.message_type for m in ap.take()], [TT.EXECUTION])
         self.assertEqual([m.message_type for m in cp.take()], [TT.EXECUTION])
 
+    def test_own_fills_reach_every_session_but_answers_only_the_requester(self) -> None:
+        alice, ap = self.logon(1001, "alice")
+        carol, cp = self.logon(1001, "carol", sid=8)
+        bob, bp = self.logon(2002, "bob")
+        self.submit(bob, bp, self.tx(bob, Side.SELL, 1.0, 30000.0))
+        # carol's incoming order fills against bob: her fill is an account event
+        self.assertEqual([m.message_type for m in self.submit(carol, cp, self.tx(carol))],
+                         [TT.QUOTE_FILL])
+        self.assertEqual([m.message_type for m in ap.take()], [TT.QUOTE_FILL])
+        # alice's resting order is hit by carol (same account): alice sees her execution
+        self.submit(alice, ap, self.tx(alice, Side.SELL, 1.0, 30100.0))
+        self.submit(carol, cp, self.tx(carol, Side.BUY, 1.0, 30100.0))
+        self.assertEqual([m.message_type for m in ap.take()], [TT.EXECUTION, TT.QUOTE_FILL])
+        # an ORDER_ACK answers the requester only
+        self.submit(carol, cp, self.tx(carol, Side.BUY, 1.0, 20000.0))
+        self.assertEqual(ap.take(), [])
+
+    def test_day_orders_expire_on_tick_and_owners_are_told(self) -> None:
+        alice, ap = self.logon(1001, "alice")
+        order = self.tx(alice, Side.BUY, 1.0, 20000.0, time_in_force=TimeInForce.DAY)
+        self.assertEqual([m.message_type for m in self.submit(alice, ap, order)],
+                         [TT.ORDER_ACK])
+        self.core.tick()
+        self.assertEqual(ap.take(), [])
+        self.clock.now += DAY
+        self.core.tick()
+        expired = ap.take()
+        self.assertEqual([(m.message_type, m.order_id, m.cancel_qty) for m in expired],
+                         [(TT.CANCELLED, order.order_id, 1.0)])
+        self.assertEqual(self.core.engine.open_orders(1001), [])
+        self.assertEqual(self.core.ledger.reserved(1001, "USD"), 0.0)
+
     def test_disconnected_account_still_trades(self) -> None:
         alice, ap = self.logon(1001, "alice")
         self.submit(alice, ap, self.tx(alice, Side.SELL, 1.0, 30000.0))

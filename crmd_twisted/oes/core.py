@@ -220,6 +220,8 @@ class OrderEntryCore:
             session, request.account, request.trading_session_id, request.session_key,
             request.sending_time,
         )
+        if problem == RejectCode.ACCOUNT_INVALID:
+            problem = RejectCode.ACCOUNT_NOT_FOUND  # the echo's documented code for this
         if problem is None and not self._seq_ok(session, request.msg_seq_num):
             problem = RejectCode.MSG_SEQ_NUM_INVALID
         selected = None
@@ -361,9 +363,9 @@ class OrderEntryCore:
             log.info("open_order_request for unknown symbol_enum {symbol}; no reply", symbol=symbol)
             return
         for view in self.engine.open_orders(session.account, symbol):
-            session.send(self._listing(view))
+            session.send(self._listing(view, session))
 
-    def _listing(self, view: OrderView) -> Transaction:
+    def _listing(self, view: OrderView, session: Session) -> Transaction:
         base = self.orders.get((view.account, view.order_id))
         state = TransactionType.REPLACED if view.replaced else TransactionType.ORDER_NEW
         if base is None:  # an order entered through the engine directly
@@ -391,6 +393,8 @@ class OrderEntryCore:
             exec_price=0.0,
             remaining_qty=view.open_qty,
             reject_reason=0,
+            trading_session_id=session.trading_session_id,
+            session_key=session.key,
             sending_time=self.clock(),
         )
 
@@ -539,31 +543,50 @@ class OrderEntryCore:
 
     # -- engine events → frames ------------------------------------------------------------
 
-    def _deliver(self, requester: Session, account: int, message: Message) -> None:
-        if account == requester.account and requester.alive:
-            requester.send(message)
-            return
+    def _deliver(self, account: int, message: Message) -> None:
+        """Send an unsolicited order event to every live session of *account*."""
         for session in self.by_account.get(account, ()):
             session.send(message)
 
-    def _publish(self, session: Session, req: Transaction, events: list[object]) -> None:
+    def tick(self) -> None:
+        """Let time-driven engine events happen (DAY expiry) and send them out."""
+        events = self.engine.advance_time()
+        if events:
+            self._publish(None, None, events)
+
+    def _publish(
+        self, session: Session | None, req: Transaction | None, events: list[object]
+    ) -> None:
+        """Turn engine events into frames.
+
+        Answers to the request (ORDER_ACK, REJECT, REPLACED, the CANCELLED of a
+        user cancel) go to the requesting session; fills and engine-initiated
+        cancels go to every session of the account that owns the order.
+        """
         now = self.clock()
         touched: set[tuple[int, int]] = set()
         for event in events:
             if isinstance(event, Accepted):
                 key = (event.account, event.order_id)
-                if event.order_id == req.order_id and event.account == req.account:
+                if (
+                    session is not None and req is not None
+                    and event.order_id == req.order_id and event.account == req.account
+                ):
                     self.orders[key] = req.replace(message_type=TransactionType.ORDER_NEW)
                     session.send(
                         req.replace(message_type=TransactionType.ORDER_ACK, sending_time=now)
                     )
                 touched.add(key)
             elif isinstance(event, Rejected):
-                self._reject(session, req, RejectCode(event.reason))
+                if session is not None and req is not None:
+                    self._reject(session, req, RejectCode(event.reason))
             elif isinstance(event, Fill):
                 key = (event.account, event.order_id)
                 base = self.orders.get(key)
                 if base is None:
+                    if req is None:
+                        log.warn("fill of unknown order {key}", key=key)
+                        continue
                     base = req.replace(message_type=TransactionType.ORDER_NEW)
                     self.orders[key] = base
                 done = event.remaining_qty <= 0
@@ -572,7 +595,6 @@ class OrderEntryCore:
                 else:
                     mtype = _RESTING_FILL[done]
                 self._deliver(
-                    session,
                     event.account,
                     base.replace(
                         message_type=mtype,
@@ -590,20 +612,22 @@ class OrderEntryCore:
             elif isinstance(event, Cancelled):
                 key = (event.account, event.orig_order_id or event.order_id)
                 base = self.orders.get(key)
-                if event.reason == CancelReason.USER:
-                    message = req.replace(
-                        message_type=TransactionType.CANCELLED,
-                        cancel_qty=event.cancel_qty,
-                        sending_time=now,
+                if event.reason == CancelReason.USER and session is not None and req is not None:
+                    session.send(
+                        req.replace(
+                            message_type=TransactionType.CANCELLED,
+                            cancel_qty=event.cancel_qty,
+                            sending_time=now,
+                        )
                     )
-                    self._deliver(session, event.account, message)
                 elif event.reason == CancelReason.OCO_SIBLING:
                     pass  # the other leg goes silently (documented choice)
                 else:
                     if base is None:
                         base = req
+                    if base is None:
+                        continue
                     self._deliver(
-                        session,
                         event.account,
                         base.replace(
                             message_type=TransactionType.CANCELLED,
@@ -612,7 +636,7 @@ class OrderEntryCore:
                         ),
                     )
                 touched.add(key)
-            elif isinstance(event, Replaced):
+            elif isinstance(event, Replaced) and session is not None and req is not None:
                 old_key = (event.account, event.orig_order_id)
                 new_key = (event.account, event.order_id)
                 self.ledger.move_reservation(old_key, new_key)

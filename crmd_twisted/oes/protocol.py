@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crmd_twisted.oes.core import OrderEntryCore, Session
@@ -199,6 +200,21 @@ class OESFactory(CRMDFactory):
         super().__init__(clock=clock, wireTrace=wireTrace)
         self.core = core
         self.matchDelay = matchDelay
+        self._ticker: LoopingCall | None = None
+
+    #: Seconds between checks for time-driven engine events (DAY expiry).
+    tickInterval: float = 1.0
+
+    def startFactory(self) -> None:
+        self._ticker = LoopingCall(self.core.tick)
+        if self.clock is not None:
+            self._ticker.clock = self.clock
+        self._ticker.start(self.tickInterval, now=False)
+
+    def stopFactory(self) -> None:
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        self._ticker = None
 
     def disconnectAll(
         self, reason: RejectCode = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED
