@@ -8,10 +8,11 @@
     price_increment = 0.5      # tick
     min_size = 0.00001
     max_size = 1000
-    lot_size = 0.00001         # optional quantity step (defaults to the engine's)
+    lot_size = 0.00001         # optional quantity step (default: min_size)
 
 Values travel as binary16 in ``instrument_response``, so each of tick, min and
-max must survive that rounding to within 0.1 %.
+max must survive that rounding: a receiver that rounds the binary16 value to
+three significant digits must get the configured value back.
 """
 
 from __future__ import annotations
@@ -28,12 +29,17 @@ __all__ = ["fits_binary16", "load_instruments"]
 
 
 def fits_binary16(value: float) -> bool:
-    """True if *value* survives a binary16 round trip within 0.1 %."""
+    """True if *value* survives binary16: three significant digits of it give *value* back.
+
+    0.00001 (binary16 1.0013580322265625e-05) and 0.01 pass; 70000 (above 65504) does not.
+    """
     try:
         back = struct.unpack("<e", struct.pack("<e", value))[0]
     except (OverflowError, struct.error):
         return False
-    return abs(back - value) <= 1e-3 * abs(value)
+    return back > 0 and float(format(back, ".3g")) == float(format(value, ".3g")) and (
+        abs(back - value) <= 2e-3 * abs(value)
+    )
 
 
 def load_instruments(path: str | Path) -> tuple[Instrument, ...]:
@@ -75,6 +81,10 @@ def load_instruments(path: str | Path) -> tuple[Instrument, ...]:
             values[key] = float(v)
         if values["min_size"] > values["max_size"]:
             raise ConfigError(f"{where}: 'min_size' exceeds 'max_size'")
+        lot = values.setdefault("lot_size", values["min_size"])
+        if isinstance(lot, bool) or not isinstance(lot, (int, float)) or lot <= 0:
+            raise ConfigError(f"{where}: 'lot_size' must be a number > 0")
+        values["lot_size"] = float(lot)
         try:
             result.append(Instrument(**values))
         except (TypeError, ValueError) as e:
