@@ -19,6 +19,7 @@ package is installed.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,7 +36,7 @@ from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.wire.enums import RejectCode
 
-__all__ = ["ExchangeTestMixin", "SimulatedExchange", "client_ready"]
+__all__ = ["ExchangeTestMixin", "ReactorSharingMixin", "SimulatedExchange", "client_ready"]
 
 HOST = "127.0.0.1"
 
@@ -168,7 +169,40 @@ async def _settle(reactor: Any, delay: float = 0.01) -> None:
     await d
 
 
-class ExchangeTestMixin:
+def _pytest_twisted_greenlet() -> Any:
+    """The greenlet pytest-twisted runs the reactor in, if it has started one."""
+    module = sys.modules.get("pytest_twisted")
+    instances = getattr(module, "_instances", None)
+    greenlet = getattr(instances, "gr_twisted", None)
+    if greenlet is None or greenlet.dead:
+        return None
+    return greenlet
+
+
+class ReactorSharingMixin:
+    """Lets a trial ``TestCase`` run under pytest after pytest-twisted started the reactor.
+
+    pytest-twisted (which this package's pytest fixtures need) runs the reactor
+    in a greenlet for the whole session once any of its tests ran; trial's own
+    wait would then try to run the reactor a second time and the test fails
+    with a dirty reactor.  This mixin waits through ``pytest_twisted.blockon``
+    in that case and leaves trial's behaviour alone everywhere else (under
+    ``trial``, or before any pytest-twisted test).  It overrides trial's
+    private ``_wait``; there is no public hook for this.
+    """
+
+    def _wait(self, d: defer.Deferred[Any], running: Any = None) -> None:
+        if _pytest_twisted_greenlet() is None:
+            super()._wait(d)  # type: ignore[misc]
+            return
+        import pytest_twisted
+
+        done: defer.Deferred[None] = defer.Deferred()
+        d.addBoth(lambda _: done.callback(None))
+        pytest_twisted.blockon(done)
+
+
+class ExchangeTestMixin(ReactorSharingMixin):
     """For ``twisted.trial.unittest.TestCase``: ``self.exchange`` runs during each test.
 
     Override :meth:`makeExchange` to configure it; call :meth:`readyClient` for a

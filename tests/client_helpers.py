@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crmd_twisted.testing import ReactorSharingMixin
+
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -30,30 +32,10 @@ def vector_frame(message: str, description_start: str) -> bytes:
     return bytes.fromhex(found[0]["hex"])
 
 
-class TrialTestCase(unittest.TestCase):
-    """A trial TestCase that also runs under pytest after pytest-twisted took the reactor.
-
-    Once a pytest-twisted test has run, the reactor runs in pytest-twisted's greenlet
-    and trial's own ``_wait`` (which calls ``reactor.run()``) cannot work any more;
-    then wait through ``pytest_twisted.blockon`` instead.  Under ``python -m
-    twisted.trial`` (or before any pytest-twisted test) trial works as usual.
-    """
+class TrialTestCase(ReactorSharingMixin, unittest.TestCase):
+    """A trial TestCase that also runs under pytest after pytest-twisted took the reactor."""
 
     timeout = 30
-
-    def _wait(self, d: defer.Deferred[Any], running: Any = None) -> None:  # type: ignore[override]
-        try:
-            from pytest_twisted import _instances, blockon
-        except ImportError:  # pragma: no cover - pytest-twisted is installed
-            return super()._wait(d)  # type: ignore[misc, no-any-return]
-        greenlet = _instances.gr_twisted
-        if greenlet is None or greenlet.dead:
-            return super()._wait(d)  # type: ignore[misc, no-any-return]
-        results: list[Any] = []
-        d.addBoth(results.append)
-        if not results:
-            blockon(d)
-        return None
 
 
 def sleep(clock: Any, seconds: float) -> defer.Deferred[None]:

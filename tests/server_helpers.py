@@ -8,6 +8,8 @@ message it receives; a test awaits "the next N messages" with :meth:`RawClient.n
 
 from __future__ import annotations
 
+from crmd_twisted.testing import ReactorSharingMixin
+
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -235,38 +237,8 @@ def write_temp(case: Any, name: str, text: str) -> Path:
     return path
 
 
-def _pytest_twisted_greenlet() -> Any:
-    """The greenlet pytest-twisted runs the reactor in, if it has started one."""
-    import sys
-
-    module = sys.modules.get("pytest_twisted")
-    if module is None:
-        return None
-    gr = getattr(module._instances, "gr_twisted", None)
-    if gr is None or gr.dead:
-        return None
-    return gr
-
-
-class ReactorFriendly:
-    """Lets a trial TestCase run under pytest after pytest-twisted started the reactor.
-
-    pytest-twisted runs the reactor in a greenlet once any of its tests ran; trial's
-    ``TestCase._wait`` then calls ``reactor.run()`` again, which fails (the test
-    errors with a dirty reactor).  In that case wait by switching to the reactor's
-    greenlet instead, as ``pytest_twisted.blockon`` does.  Under ``trial`` (or in a
-    pytest session where no pytest-twisted test ran yet) trial's own wait is used.
-    """
-
-    def _wait(self, d: defer.Deferred[Any], running: Any = None) -> None:
-        if _pytest_twisted_greenlet() is None:
-            super()._wait(d)  # type: ignore[misc]
-            return
-        import pytest_twisted
-
-        done: defer.Deferred[None] = defer.Deferred()
-        d.addBoth(lambda _: done.callback(None))
-        pytest_twisted.blockon(done)
+#: trial TestCases of this suite also run under pytest (see the mixin's docstring)
+ReactorFriendly = ReactorSharingMixin
 
 
 class ExchangeCase(ReactorFriendly):
