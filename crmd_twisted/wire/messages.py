@@ -4,16 +4,25 @@ Each of the 17 classes is declared in one line; the metaclass reads its
 :class:`~crmd_twisted.wire.layout.MessageLayout` and compiles, with
 ``exec``, straight-line Python for the hot paths:
 
-* ``_decode_frame(frame)`` - one ``struct.unpack``, one slot store per field,
-  text via the shared decode cache; no loops, no ``isinstance``, no dicts;
-* ``encode()`` - one ``struct.pack`` call with every slot read in place;
-* ``__init__``, ``replace``, ``to_fields`` and ``__eq__``.
+* ``_decode_frame(frame)`` - one ``struct.unpack`` straight into the slots
+  (no intermediate locals), with a decode struct that skips the type char,
+  reads one-byte text as an unsigned byte (converted by a tuple index) and
+  each run of adjacent text fields as one ``bytes`` (converted by one lookup
+  in the run's cache); no loops, no ``isinstance``;
+* ``encode()`` - one ``struct.pack`` call per 30 fields with every slot read
+  in place and text through plain-``dict`` caches;
+* ``__init__``, ``replace``, ``to_fields`` and ``values``/``__eq__``.
 
-Only the error paths run generic, per-field code, to tell the caller which
-field is wrong.  Instances use ``__slots__`` and are mutable.  ``type_char``
-and ``length`` are class attributes (read-only through an instance); the
-header byte ``reserved`` is an ordinary field so that a decoded frame
-re-encodes to the same bytes.
+A cache miss, a bad value or a malformed frame leaves the fast path for a
+generic, per-field slow path (:func:`_decode_slow`, :func:`_encode_slow`)
+that does the validation, fills the caches and names the wrong field.
+Tuple displays and calls stay at most 30 items wide because CPython
+compiles longer ones into a slow list-building loop.
+
+Instances use ``__slots__`` (attribute reads and writes are plain slot
+accesses) and are mutable.  ``type_char`` and ``length`` are class
+attributes (read-only through an instance); the header byte ``reserved`` is
+an ordinary field so that a decoded frame re-encodes to the same bytes.
 
 Enumerated fields hold plain ``int`` (or one-character ``str``) values, so an
 unknown value never breaks decoding; IntEnum members are accepted anywhere an
@@ -29,7 +38,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, NoReturn, TypeVar
 
 from .enums import ATTRIBUTE_COUNT, Attribute
-from ._text import decode_cache, encode_cache
+from ._text import CHARS, decode_run, encode_cache, run_cache, text_bytes, text_of
 from .errors import (
     BadTextError,
     FrameLengthError,
@@ -119,16 +128,6 @@ def _raise_length_problem(layout: MessageLayout, frame: bytes | bytearray | memo
     )
 
 
-def _raise_bad_text(layout: MessageLayout, frame: bytes | bytearray | memoryview) -> NoReturn:
-    values = struct.unpack(layout.struct_format, frame)
-    for spec, raw in zip(layout.fields, values, strict=True):
-        if spec.kind is FieldKind.TEXT:
-            text = raw.split(b"\0", 1)[0]
-            if not text.isascii():
-                raise BadTextError(spec.name, layout.type_char, f"non-ASCII text {text!r}")
-    raise BadTextError("?", layout.type_char)  # pragma: no cover - unreachable
-
-
 def check_value(layout: MessageLayout, spec: FieldSpec, value: object) -> None:
     """Raise the WireError explaining why ``value`` cannot go into ``spec``."""
     where = f"{layout.name}.{spec.name}"
@@ -165,7 +164,70 @@ def _raise_encode_problem(msg: Message) -> NoReturn:
     raise ValueOutOfRangeError(_describe(layout), "cannot be encoded")  # pragma: no cover
 
 
+# --------------------------------------------------------------------------- slow paths
+
+
+def _decode_slow(cls: type[Message], frame: bytes | bytearray | memoryview) -> Message:
+    """Generic decode: the generated fast path's fallback (cache miss or any problem).
+
+    Checks the length, names the field of non-ASCII text and fills the text
+    caches so that the next frame with the same texts takes the fast path.
+    """
+    layout = cls.LAYOUT
+    if len(frame) != layout.length:
+        _raise_length_problem(layout, frame)
+    values = cls.STRUCT.unpack(frame)
+    if values[2] != layout.length:
+        _raise_length_problem(layout, frame)
+    msg = object.__new__(cls)
+    for spec, raw in zip(layout.fields, values, strict=True):
+        if spec.name in ("type_char", "length"):
+            continue
+        if spec.kind is FieldKind.TEXT:
+            try:
+                raw = text_of(raw)
+            except UnicodeDecodeError:
+                text = raw.split(b"\0", 1)[0]
+                raise BadTextError(
+                    spec.name, layout.type_char, f"non-ASCII text {text!r}"
+                ) from None
+        setattr(msg, spec.name, raw)
+    for widths, positions in cls._TEXT_RUNS:
+        decode_run(widths, tuple(values[i] for i in positions))
+    return msg
+
+
+def _encode_slow(msg: Message) -> bytes:
+    """Generic encode: the generated fast path's fallback (cache miss or bad value)."""
+    layout = msg.LAYOUT
+    try:
+        args: list[Any] = []
+        for spec in layout.fields:
+            if spec.name == "type_char":
+                args.append(layout.type_char.encode("ascii"))
+            elif spec.name == "length":
+                args.append(layout.length)
+            elif spec.kind is FieldKind.TEXT:
+                args.append(text_bytes(spec.width, getattr(msg, spec.name)))
+            else:
+                args.append(getattr(msg, spec.name))
+        return msg.STRUCT.pack(*args)
+    except _ENCODE_FAILURES:
+        _raise_encode_problem(msg)
+
+
 # --------------------------------------------------------------------------- code generation
+
+
+#: CPython compiles a tuple display or call of more than 30 items into a much
+#: slower list-building loop; wider ones are generated in chunks.
+_STACK_ITEMS = 30
+
+
+def _tuple_source(items: list[str]) -> str:
+    """Source of a tuple expression of ``items`` that stays on the fast path."""
+    chunks = [items[i : i + _STACK_ITEMS] for i in range(0, len(items), _STACK_ITEMS)]
+    return " + ".join(f"({', '.join(chunk)},)" for chunk in chunks)
 
 
 def _compile(name: str, source: str, namespace: dict[str, Any]) -> Any:
@@ -173,22 +235,103 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Any:
     return namespace[name]
 
 
+def _text_runs(layout: MessageLayout) -> list[tuple[int, int]]:
+    """(start, stop) indexes in ``layout.fields`` of each run of adjacent wide text fields."""
+    runs = []
+    fields = layout.fields
+    i = 0
+    while i < len(fields):
+        j = i
+        while j < len(fields) and fields[j].kind is FieldKind.TEXT and fields[j].width > 1:
+            j += 1
+        if j > i:
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _decode_source(cls: type[Message], layout: MessageLayout, ns: dict[str, Any]) -> str:
+    """``_decode_frame``: one unpack straight into the slots, text via the caches.
+
+    The decode struct differs from ``STRUCT`` only in how it groups the bytes:
+    the type char is skipped (the dispatch already read it), one-byte text is
+    read as an unsigned byte and each run of adjacent wide text fields as one
+    ``bytes`` object, so ``struct`` creates fewer objects and each run costs
+    one cache lookup.  A cache miss, non-ASCII text or a wrong length leaves
+    the fast path for :func:`_decode_slow`.
+    """
+    fields = layout.fields
+    runs = dict(_text_runs(layout))
+    codes: list[str] = []
+    targets: list[str] = []
+    post: list[str] = []
+    i = n_runs = 0
+    while i < len(fields):
+        f = fields[i]
+        if f.name == "type_char":
+            codes.append("x")
+        elif f.name == "length":
+            codes.append(f.code)
+            targets.append("length")
+        elif i in runs:
+            stop = runs[i]
+            run = fields[i:stop]
+            widths = tuple(r.width for r in run)
+            cache = f"_R{n_runs}"
+            n_runs += 1
+            ns[cache] = run_cache(widths)
+            codes.append(f"{sum(widths)}s")
+            targets.append(f"_r{i}")
+            slots = ", ".join(f"o.{r.name}" for r in run)
+            post.append(f"({slots},) = {cache}[_r{i}]" if len(run) > 1
+                        else f"{slots} = {cache}[_r{i}]")
+            i = stop
+            continue
+        elif f.kind is FieldKind.TEXT:  # one byte wide
+            codes.append("B")
+            targets.append(f"_c{i}")
+            post.append(f"o.{f.name} = _C[_c{i}]")
+        else:
+            codes.append(f.code)
+            targets.append(f"o.{f.name}")
+        i += 1
+    decoder = struct.Struct("<" + "".join(codes))
+    assert decoder.size == layout.length, layout.name
+    ns.update(
+        _unpack=decoder.unpack,
+        _C=CHARS,
+        _length_problem=_raise_length_problem,
+        _decode_slow=_decode_slow,
+        _DECODE_MISS=(struct.error, KeyError, IndexError),
+    )
+    lines = [
+        "def _decode_frame(frame):",
+        "    o = _new(_cls)",
+        "    try:",
+        f"        ({', '.join(targets)},) = _unpack(frame)",
+        "        if length != _L:",
+        "            _length_problem(_layout, frame)",
+        *(f"        {line}" for line in post),
+        "    except _DECODE_MISS:",
+        "        return _decode_slow(_cls, frame)",
+        "    return o",
+    ]
+    return "\n".join(lines)
+
+
 def _generate(cls: type[Message], layout: MessageLayout) -> None:
     body = layout.body_fields
     names = [f.name for f in body]
     ns: dict[str, Any] = {
-        "_unpack": struct.Struct(layout.struct_format).unpack,
-        "_pack": struct.Struct(layout.struct_format).pack,
         "_new": object.__new__,
         "_cls": cls,
         "_L": layout.length,
         "_TC": layout.type_char,
         "_TCB": layout.type_char.encode("ascii"),
-        "_T": decode_cache,
-        "_length_problem": _raise_length_problem,
-        "_bad_text": _raise_bad_text,
-        "_encode_problem": _raise_encode_problem,
-        "_FAIL": _ENCODE_FAILURES,
+        "_encode_slow": _encode_slow,
+        "_FAIL": (*_ENCODE_FAILURES, KeyError),
         "_layout": layout,
         "_WrongLength": WrongLengthError,
         "_WrongType": WrongMessageTypeError,
@@ -199,28 +342,14 @@ def _generate(cls: type[Message], layout: MessageLayout) -> None:
         ns[f"_E{w}"] = encode_cache(w)
 
     # decode
-    unpacked = ", ".join("_tc" if f.name == "type_char" else f.name for f in layout.fields)
-    lines = [
-        "def _decode_frame(frame):",
-        "    if len(frame) != _L:",
-        "        _length_problem(_layout, frame)",
-        "    try:",
-        f"        ({unpacked},) = _unpack(frame)",
-        "        if length != _L:",
-        "            _length_problem(_layout, frame)",
-        "        o = _new(_cls)",
-    ]
-    for f in body:
-        value = f"_T[{f.name}]" if f.kind is FieldKind.TEXT else f.name
-        lines.append(f"        o.{f.name} = {value}")
-    lines += [
-        "    except UnicodeDecodeError:",
-        "        _bad_text(_layout, frame)",
-        "    return o",
-    ]
-    cls._decode_frame = staticmethod(_compile("_decode_frame", "\n".join(lines), ns))
+    cls._TEXT_RUNS = tuple(
+        (tuple(f.width for f in layout.fields[start:stop]), tuple(range(start, stop)))
+        for start, stop in _text_runs(layout)
+    )
+    src = _decode_source(cls, layout, ns)
+    cls._decode_frame = staticmethod(_compile("_decode_frame", src, ns))
 
-    # encode
+    # encode: any failure (a cache miss included) goes to the generic slow path
     args = []
     for f in layout.fields:
         if f.name == "type_char":
@@ -231,12 +360,21 @@ def _generate(cls: type[Message], layout: MessageLayout) -> None:
             args.append(f"_E{f.width}[self.{f.name}]")
         else:
             args.append(f"self.{f.name}")
+    # (one pack call per chunk of at most _STACK_ITEMS fields, joined)
+    packs = []
+    for start in range(0, len(args), _STACK_ITEMS):
+        chunk = layout.fields[start : start + _STACK_ITEMS]
+        ns[f"_pack{start}"] = struct.Struct("<" + "".join(f.code for f in chunk)).pack
+        packs.append(f"_pack{start}({', '.join(args[start : start + _STACK_ITEMS])})")
+    joined = packs[0] if len(packs) == 1 else (
+        " + ".join(packs) if len(packs) == 2 else f"b''.join(({', '.join(packs)}))"
+    )
     src = (
         "def encode(self):\n"
         "    try:\n"
-        f"        return _pack({', '.join(args)})\n"
+        f"        return {joined}\n"
         "    except _FAIL:\n"
-        "        _encode_problem(self)\n"
+        "        return _encode_slow(self)\n"
     )
     cls.encode = _compile("encode", src, ns)  # type: ignore[method-assign]
 
@@ -274,7 +412,7 @@ def _generate(cls: type[Message], layout: MessageLayout) -> None:
     cls.to_fields = _compile("to_fields", src, ns)  # type: ignore[method-assign]
 
     # values / __eq__
-    src = "def values(self):\n    return (" + "".join(f"self.{n}, " for n in names) + ")\n"
+    src = "def values(self):\n    return " + _tuple_source([f"self.{n}" for n in names]) + "\n"
     cls.values = _compile("values", src, ns)  # type: ignore[method-assign]
 
 
@@ -346,6 +484,8 @@ class Message(metaclass=_MessageMeta):
     FIELD_NAMES: ClassVar[tuple[str, ...]]
     STRUCT: ClassVar[struct.Struct]
     _SLOT_SET: ClassVar[frozenset[str]]
+    #: (field widths, indexes in ``LAYOUT.fields``) of each run of adjacent wide text fields.
+    _TEXT_RUNS: ClassVar[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]]
     _decode_frame: ClassVar[Callable[[bytes | bytearray | memoryview], Message]]
 
     if TYPE_CHECKING:
@@ -586,9 +726,6 @@ _CLASSES: tuple[type[Message], ...] = (
 MESSAGE_TYPES: Mapping[str, type[Message]] = MappingProxyType({c.TYPE_CHAR: c for c in _CLASSES})
 #: Canonical name -> message class.
 MESSAGES_BY_NAME: Mapping[str, type[Message]] = MappingProxyType({c.NAME: c for c in _CLASSES})
-_DECODERS: dict[int, Callable[[bytes | bytearray | memoryview], Message]] = {
-    ord(c.TYPE_CHAR): c._decode_frame for c in _CLASSES
-}
 
 
 def message_class(name_or_char: str) -> type[Message]:
@@ -605,22 +742,32 @@ def message_class(name_or_char: str) -> type[Message]:
 def _raise_decode_problem(frame: bytes | bytearray | memoryview) -> NoReturn:
     try:
         size = len(frame)
-    except TypeError:
+        if size < 4:
+            raise IncompleteFrameError(4, size)
+        type_char, declared = _header(frame)
+    except (TypeError, ValueError):
         raise WireError(f"cannot decode a {type(frame).__name__}, need bytes") from None
-    if size < 4:
-        raise IncompleteFrameError(4, size)
-    type_char, declared = _header(frame)
     if declared < 4:
         raise FrameLengthError(declared, 0)
     raise UnknownMessageTypeError(type_char, declared)
 
 
+def _unknown_type(frame: bytes | bytearray | memoryview) -> NoReturn:
+    _raise_decode_problem(frame)
+
+
+_BY_BYTE = {ord(c.TYPE_CHAR): c._decode_frame for c in _CLASSES}
+#: First byte of a frame -> decoder of its class (or the unknown-type error).
+_DECODERS: tuple[Callable[[bytes | bytearray | memoryview], Message], ...] = tuple(
+    _BY_BYTE.get(byte, _unknown_type) for byte in range(256)
+)
+
+
 def decode(frame: bytes | bytearray | memoryview) -> Message:
     """Decode exactly one complete frame; raises only :class:`WireError`."""
-    # The generated decoders raise only WireError, so these three can only
-    # come from the lookup: empty buffer, unknown type byte, not bytes.
+    # The generated decoders raise only WireError for bytes-like input, so
+    # these two come from the lookup (empty buffer) or from a non-buffer.
     try:
         return _DECODERS[frame[0]](frame)
-    except (KeyError, IndexError, TypeError):
+    except (IndexError, TypeError):
         _raise_decode_problem(frame)
-
