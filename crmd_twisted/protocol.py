@@ -131,12 +131,10 @@ class CRMDProtocol(Protocol, TimeoutMixin):
             return
         self.resetTimeout()
         buffer = self._frames
-        # What waits from earlier calls; feed() extends this bytearray in place.
-        held = buffer._buf
         try:
             frames = buffer.feed(data)
         except FrameLengthError as error:
-            self._unframeable(error, bytes(held) if held else bytes(data))
+            self._unframeable(error)
             return
         for frame in frames:
             if self._closing:
@@ -159,17 +157,11 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         elif self._partialTimer is not None:
             self._cancelPartialTimer()
 
-    def _unframeable(self, error: FrameLengthError, stream: bytes) -> None:
+    def _unframeable(self, error: FrameLengthError) -> None:
         """A header declared a length below 4: dispatch the complete frames that
-        preceded it, then :meth:`unrecoverableFrame` and close.
-
-        ``FrameBuffer.feed`` raises without returning the frames it had already cut
-        in the same call; *stream* (the bytes buffered before the call plus the
-        call's data) is cut again up to the bad header, which is where the
-        buffer now starts.
+        preceded it (carried by the error), then :meth:`unrecoverableFrame` and close.
         """
-        good = stream[: len(stream) - self._frames.pending]
-        for frame in FrameBuffer().feed(good) if good else ():
+        for frame in error.frames:
             if self._closing:
                 return
             self.frameReceived(frame)

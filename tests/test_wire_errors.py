@@ -49,6 +49,16 @@ def test_frame_buffer_length_below_four() -> None:
     assert "offset 250" in str(info.value) and "length 2" in str(info.value)
 
 
+def test_frames_before_a_bad_header_travel_on_the_error() -> None:
+    buf = FrameBuffer()
+    first, second = _txn(), _txn()
+    assert buf.feed(first[:100]) == []
+    with pytest.raises(FrameLengthError) as info:
+        buf.feed(first[100:] + second + b"T\x00\x00\x00")
+    assert info.value.frames == [first, second]
+    assert info.value.offset == 500
+
+
 def test_decode_length_below_four() -> None:
     with pytest.raises(FrameLengthError):
         decode(b"T\x00\x03\x00")

@@ -9,6 +9,8 @@ attributes; their messages name the message type and the field involved.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "BadTextError",
     "FrameLengthError",
@@ -30,9 +32,13 @@ class WireError(Exception):
 class FrameLengthError(WireError):
     """A header declares a length below 4: the stream cannot be resynchronised."""
 
-    def __init__(self, length: int, offset: int | None = None) -> None:
+    def __init__(
+        self, length: int, offset: int | None = None, frames: Sequence[bytes] = ()
+    ) -> None:
         self.length = length
         self.offset = offset
+        #: Complete frames that came before the bad header in the same ``feed`` call.
+        self.frames = list(frames)
         where = f"offset {offset}: " if offset is not None else ""
         super().__init__(
             f"{where}header declares frame length {length} (< 4);"

@@ -46,7 +46,9 @@ class FrameBuffer:
         """Append ``data``; return the frames now complete, in stream order.
 
         Raises :class:`FrameLengthError` (with the stream offset) when a
-        header declares a length below 4; the buffer is then unusable.
+        header declares a length below 4; the buffer is then unusable.  The
+        frames completed before the bad header in this call travel on the
+        exception as ``error.frames``.
         """
         buf = self._buf
         if buf:
@@ -67,7 +69,7 @@ class FrameBuffer:
             if size < 4:
                 self._buf = bytearray(src[pos:])
                 self._offset += pos
-                raise FrameLengthError(size, self._offset)
+                raise FrameLengthError(size, self._offset, frames)
             nxt = pos + size
             if nxt > end:
                 break
