@@ -13,10 +13,10 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from twisted.internet import defer, task
+from twisted.internet import task
 
-from crmd_twisted.client.errors import CRMDClientError
 from crmd_twisted.client.session import ClientEvent, CRMDClient
+from crmd_twisted.console import EXPECTED_FAILURES, react_main
 from crmd_twisted.testing import SimulatedExchange, client_ready
 from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, Side, SymbolEnum, TransactionType, coerce
@@ -134,24 +134,8 @@ async def run_demo(out: TextIO, reactor: Any = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crmd-demo", description=__doc__.split("\n\n")[1])
     parser.parse_args(argv)
-    problems: list[str] = []
-
-    async def go(reactor: Any) -> None:
-        try:
-            await run_demo(sys.stdout, reactor)
-        except (DemoFailed, CRMDClientError, defer.TimeoutError) as e:
-            problems.append(str(e) or type(e).__name__)
-
-    try:
-        task.react(lambda reactor: defer.ensureDeferred(go(reactor)))
-    except SystemExit as e:
-        if e.code:
-            print("crmd-demo: error: unexpected failure (see above)", file=sys.stderr)
-            return 1
-    if problems:
-        print(f"crmd-demo: error: {problems[0]}", file=sys.stderr)
-        return 1
-    return 0
+    return react_main(lambda reactor: run_demo(sys.stdout, reactor), "crmd-demo",
+                      (*EXPECTED_FAILURES, DemoFailed))
 
 
 if __name__ == "__main__":

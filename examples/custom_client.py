@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from crmd_twisted.client import CRMDClientProtocol
+from crmd_twisted.console import react_main
 from crmd_twisted.wire import InstrumentResponse, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -80,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4444)
     args = parser.parse_args(argv)
-    task.react(lambda reactor: defer.ensureDeferred(run(reactor, args.host, args.port)))
-    return 0
+    return react_main(lambda reactor: run(reactor, args.host, args.port), "custom_client")
 
 
 if __name__ == "__main__":

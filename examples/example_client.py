@@ -17,12 +17,12 @@ import argparse
 import sys
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.error import ConnectError
 
-from crmd_twisted.client import CRMDClientProtocol, LogonRejected
+from crmd_twisted.client import CRMDClientProtocol
 from crmd_twisted.client.errors import reject_name
+from crmd_twisted.console import react_main
 from crmd_twisted.wire import ClientLogon, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -142,25 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"example_client: error: {e}", file=sys.stderr)
         return 1
-    failures: list[str] = []
-
-    async def go(reactor: Any) -> None:
-        try:
-            await run(reactor, args)
-        except LogonRejected as e:
-            failures.append(str(e))
-        except (ConnectError, OSError) as e:
-            failures.append(f"cannot connect: {e}")
-
-    try:
-        task.react(lambda reactor: defer.ensureDeferred(go(reactor)))
-    except SystemExit as e:
-        if e.code:
-            return 1
-    if failures:
-        print(f"example_client: error: {failures[0]}", file=sys.stderr)
-        return 1
-    return 0
+    return react_main(lambda reactor: run(reactor, args), "example_client")
 
 
 if __name__ == "__main__":

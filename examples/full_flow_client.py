@@ -9,12 +9,12 @@ the AES logon, the redirect and the OES logon by itself.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import defer
 
-from crmd_twisted.client import CRMDClient, CRMDClientError
+from crmd_twisted.client import CRMDClient
+from crmd_twisted.console import react_main
 from crmd_twisted.wire.enums import Side, SymbolEnum, TransactionType
 
 
@@ -43,23 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--price", type=float, default=25000.0)
     parser.add_argument("--qty", type=float, default=0.5)
     args = parser.parse_args(argv)
-    failures: list[str] = []
-
-    async def go(reactor: Any) -> None:
-        try:
-            await defer.Deferred.fromCoroutine(run(reactor, args)).addTimeout(20, reactor)
-        except (CRMDClientError, defer.TimeoutError) as e:
-            failures.append(str(e) or "timed out")
-
-    try:
-        task.react(lambda reactor: defer.ensureDeferred(go(reactor)))
-    except SystemExit as e:
-        if e.code:
-            return 1
-    if failures:
-        print(f"full_flow_client: error: {failures[0]}", file=sys.stderr)
-        return 1
-    return 0
+    return react_main(
+        lambda reactor: defer.Deferred.fromCoroutine(run(reactor, args)).addTimeout(20, reactor),
+        "full_flow_client",
+    )
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ import argparse
 import sys
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import task
 from twisted.internet.defer import DeferredQueue
 from twisted.internet.stdio import StandardIO
 from twisted.protocols.basic import LineReceiver
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.error import ConnectError
 
-from crmd_twisted.client import CRMDClientProtocol, LogonRejected
+from crmd_twisted.client import CRMDClientProtocol
+from crmd_twisted.console import react_main
 from crmd_twisted.wire import Message, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -147,25 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default="menu")
     parser.add_argument("--api-key", default="menu-key")
     args = parser.parse_args(argv)
-    failures: list[str] = []
-
-    async def go(reactor: Any) -> None:
-        try:
-            await run(reactor, args)
-        except LogonRejected as e:
-            failures.append(str(e))
-        except ConnectError as e:
-            failures.append(f"cannot connect: {e}")
-
-    try:
-        task.react(lambda reactor: defer.ensureDeferred(go(reactor)))
-    except SystemExit as e:
-        if e.code:
-            return 1
-    if failures:
-        print(f"menu_client: error: {failures[0]}", file=sys.stderr)
-        return 1
-    return 0
+    return react_main(lambda reactor: run(reactor, args), "menu_client")
 
 
 if __name__ == "__main__":
