@@ -34,6 +34,7 @@ from crmd_twisted.wire import (
     ClientLogon,
     CollateralRequest,
     InstrumentRequest,
+    Message,
     OpenOrderRequest,
     RiskUpdateRequest,
     Transaction,
@@ -198,59 +199,33 @@ class CRMDClientProtocol(CRMDProtocol):
             raise RuntimeError("not logged on")
         return self.credentials
 
-    def requestInstruments(self, symbol_enum: int = 0) -> None:
+    def _request(self, cls: type[Message], message_type: int, symbol_enum: int) -> None:
+        """Send a request of *cls* for all instruments (0) or one, as this session."""
         c = self._creds()
-        self.sendMessage(
-            InstrumentRequest(
-                message_type=TransactionType.INSTRUMENT_REQUEST,
-                account=c.account,
-                request_type=RequestType.SYMBOL_ENUM if symbol_enum else RequestType.ALL,
-                session_key=c.key,
-                symbol_enum=symbol_enum,
-                trading_session_id=c.trading_session_id,
-                sending_time=self.now(),
-            )
-        )
+        fields: dict[str, object] = {
+            "message_type": message_type,
+            "account": c.account,
+            "symbol_enum": symbol_enum,
+            "trading_session_id": c.trading_session_id,
+            "sending_time": self.now(),
+        }
+        if "request_type" in cls.FIELD_NAMES:
+            fields["request_type"] = RequestType.SYMBOL_ENUM if symbol_enum else RequestType.ALL
+        if "session_key" in cls.FIELD_NAMES:  # open_order_request has no key field
+            fields["session_key"] = c.key
+        self.sendMessage(cls(**fields))
+
+    def requestInstruments(self, symbol_enum: int = 0) -> None:
+        self._request(InstrumentRequest, TransactionType.INSTRUMENT_REQUEST, symbol_enum)
 
     def requestRisk(self, symbol_enum: int = 0) -> None:
-        c = self._creds()
-        self.sendMessage(
-            RiskUpdateRequest(
-                message_type=TransactionType.RISK_UPDATE_REQUEST,
-                request_type=RequestType.SYMBOL_ENUM if symbol_enum else RequestType.ALL,
-                account=c.account,
-                trading_session_id=c.trading_session_id,
-                symbol_enum=symbol_enum,
-                session_key=c.key,
-                sending_time=self.now(),
-            )
-        )
+        self._request(RiskUpdateRequest, TransactionType.RISK_UPDATE_REQUEST, symbol_enum)
 
     def requestOpenOrders(self, symbol_enum: int = 0) -> None:
-        c = self._creds()
-        self.sendMessage(
-            OpenOrderRequest(
-                message_type=TransactionType.OPEN_ORDER_REQUEST,
-                account=c.account,
-                symbol_enum=symbol_enum,
-                trading_session_id=c.trading_session_id,
-                sending_time=self.now(),
-            )
-        )
+        self._request(OpenOrderRequest, TransactionType.OPEN_ORDER_REQUEST, symbol_enum)
 
     def requestCollateral(self, symbol_enum: int = 0) -> None:
-        c = self._creds()
-        self.sendMessage(
-            CollateralRequest(
-                message_type=TransactionType.COLLATERAL_UPDATE_REQ,
-                request_type=RequestType.SYMBOL_ENUM if symbol_enum else RequestType.ALL,
-                account=c.account,
-                trading_session_id=c.trading_session_id,
-                symbol_enum=symbol_enum,
-                session_key=c.key,
-                sending_time=self.now(),
-            )
-        )
+        self._request(CollateralRequest, TransactionType.COLLATERAL_UPDATE_REQ, symbol_enum)
 
     def sendTransaction(self, tx: Transaction) -> None:
         """Stamp *tx* with this session's account, key, session id and time; send it."""
