@@ -259,10 +259,58 @@ class _Order:
         "wside",
     )  # fmt: skip
 
+    # class-level annotations of the slots (no values: nothing changes at run time)
+    account: int
+    armed: bool  # OCO whose stop leg is armed
+    attrs: str
+    avail: int  # lots executable now (displayed slice, or all of a hidden order)
+    book: _Book
+    children: list[_Order] | None  # ICE layers (None: not an ICE parent)
+    day: int  # trading day of a DAY order, -1 otherwise
+    disp: int
+    f_disp: float
+    f_pinc: float
+    f_poff: float
+    f_price: float
+    f_refr: float
+    f_sinc: float
+    f_stop: float
+    filled: int
+    hidden: bool
+    kind: int  # _STATIC / _PEGGED / _ICE_CHILD
+    layer: int  # ICE child: its layer number
+    layers: int
+    level: _Level | None  # the level it rests on, None when not on the book
+    lim: int | None  # limit in ticks, None: no limit (market)
+    oid: int
+    open: int
+    otype: int
+    parent: _Order | None  # ICE child: the ICE order
+    pinc: int
+    poff: int
+    pos: _Pos
+    price: int
+    qty: int
+    refr: int
+    replaced: bool
+    rp: int  # reserve price in ticks
+    seq: int
+    side: int  # 1 buy, 2 sell (short sells included)
+    sinc: int
+    state: int  # _DORMANT / _RESTING / _DONE
+    stop: int
+    tdist: int
+    tif: int
+    tloff: int
+    trig: int
+    triggered: bool
+    tver: int
+    wside: int  # side as on the wire
+
     def __init__(self) -> None:
-        self.parent: _Order | None = None
-        self.children: list[_Order] | None = None
-        self.level: _Level | None = None
+        self.parent = None
+        self.children = None
+        self.level = None
         self.armed = False
         self.triggered = False
         self.replaced = False
@@ -378,20 +426,20 @@ class MatchingEngine:
         ev: list[Event] = []
         if self._day_orders and self._clock() >= self._next_day_ns:
             self._roll_day(ev)
-        t = type(command)
-        if t is NewOrder:
+        # exact type tests (no subclasses), written out so that mypy narrows ``command``
+        if type(command) is NewOrder:
             if (
-                command.order_type == LMT  # type: ignore[union-attr]
+                command.order_type == LMT
                 and risk_check is None
-                and command.attributes == NO_ATTRIBUTES  # type: ignore[union-attr]
+                and command.attributes == NO_ATTRIBUTES
             ):
-                book = self._fast_limit(command, ev)  # type: ignore[arg-type]
+                book = self._fast_limit(command, ev)
             else:
-                book = self._new(command, risk_check, ev)  # type: ignore[arg-type]
-        elif t is CancelOrder:
-            book = self._cancel(command, ev)  # type: ignore[arg-type]
-        elif t is ReplaceOrder:
-            book = self._replace(command, risk_check, ev)  # type: ignore[arg-type]
+                book = self._new(command, risk_check, ev)
+        elif type(command) is CancelOrder:
+            book = self._cancel(command, ev)
+        elif type(command) is ReplaceOrder:
+            book = self._replace(command, risk_check, ev)
         else:
             raise TypeError(f"not a command: {command!r}")
         if book is not None and (book.ndormant or book.pegs):
@@ -736,7 +784,7 @@ class MatchingEngine:
                 return None
         r = self._check_fields(book, ot, cmd, d_attr, 0.0, None)
         if type(r) is not tuple:
-            ev.append(_mk_rej(account, oid, r, 0))  # type: ignore[arg-type]
+            ev.append(_mk_rej(account, oid, r, 0))
             return None
         price, qty, stop, layers, sinc, pinc, poff, disp, refr = r
         # reserve price (ticks): what risk and long/short cash use
@@ -1196,21 +1244,22 @@ class MatchingEngine:
     def _rest(self, book: _Book, o: _Order, price: int | None = None) -> None:
         """Put entry ``o`` at the back of its level (``price`` defaults to ``o.lim``)."""
         if price is None:
-            price = o.lim  # type: ignore[assignment]
+            price = o.lim
+            assert price is not None  # only orders with a limit rest at their own price
         if o.side == 1:
             side = book.bids
             key = price
         else:
             side = book.asks
-            key = -price  # type: ignore[operator]
-        lvl = side.levels.get(key)  # type: ignore[arg-type]
+            key = -price
+        lvl = side.levels.get(key)
         if lvl is None:
-            lvl = side.levels[key] = _Level(price)  # type: ignore[index, arg-type]
+            lvl = side.levels[key] = _Level(price)
             keys = side.keys
-            if not keys or key > keys[-1]:  # type: ignore[operator]
-                keys.append(key)  # type: ignore[arg-type]
+            if not keys or key > keys[-1]:
+                keys.append(key)
             else:
-                insort(keys, key)  # type: ignore[type-var]
+                insort(keys, key)
         if o.hidden:
             o.avail = o.open
             lvl.h.append(o)
@@ -1296,10 +1345,10 @@ class MatchingEngine:
             ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
             return None
         o = acct.live.get(orig) if acct is not None else None
-        if o is None:
+        if o is None or acct is None:
             ev.append(_mk_rej(account, oid, _R_NOT_FOUND, orig))
             return None
-        acct.seen.add(oid)  # type: ignore[union-attr]
+        acct.seen.add(oid)
         book = o.book
         lvl = o.level
         if lvl is None or o.kind != _STATIC or o.armed or o.hidden:
@@ -1315,7 +1364,7 @@ class MatchingEngine:
         o.level = None
         o.state = _DONE
         o.open = 0
-        del acct.live[orig]  # type: ignore[union-attr]
+        del acct.live[orig]
         p = o.pos
         if o.side == 1:
             p.ol -= open_
@@ -1372,7 +1421,7 @@ class MatchingEngine:
         d_attr = o.disp > 0
         r = self._check_fields(book, ot, cmd, d_attr, o.f_stop, o)
         if type(r) is not tuple:
-            ev.append(_mk_rej(account, oid, r, orig))  # type: ignore[arg-type]
+            ev.append(_mk_rej(account, oid, r, orig))
             return None
         price, qty, stop, layers, sinc, pinc, poff, disp, refr = r
         if qty <= o.filled:
@@ -1710,4 +1759,4 @@ class MatchingEngine:
 
 
 def _seq_of(o: _Order) -> int:
-    return o.seq  # type: ignore[no-any-return]
+    return o.seq
