@@ -195,7 +195,8 @@ class CommandLineTests(unittest.TestCase):
         result = self.twistd("crmd-oes", "--help")
         self.assertEqual(result.returncode, 0, result.stderr)
         for option in ("--listen=", "--accounts=", "--secret=", "--instruments=",
-                       "--strict", "--no-key-check", "--match-delay=", "--wire-trace"):
+                       "--strict", "--no-key-check", "--match-delay=", "--wire-trace",
+                       "--log-frames"):
             self.assertIn(option, result.stdout)
         self.assertIn("Order Entry server", result.stdout)
 
@@ -207,6 +208,8 @@ class CommandLineTests(unittest.TestCase):
         aes = self.twistd("crmd-aes", "--help").stdout
         for option in ("--listen=", "--oes=", "--secondary-oes=", "--accounts=", "--secret="):
             self.assertIn(option, aes)
+        for text in (exchange, aes):
+            self.assertIn("--log-frames", text)
 
     def test_bad_endpoint(self) -> None:
         self.assertOneLineError(self.run_service("crmd-oes", "--listen=bogus:1"),
@@ -264,3 +267,74 @@ class CommandLineTests(unittest.TestCase):
         errors = [ln for ln in output.splitlines() if "error" in ln.lower()]
         self.assertEqual(len(errors), 1, output)
         self.assertIn(f"crmd-oes: error: --listen: cannot listen on 127.0.0.1:{port}", errors[0])
+
+
+class FrameLoggingOptionTests(unittest.TestCase):
+    """``--log-frames``: per-frame log events of the plugins' factories, off by default."""
+
+    def factories(self, plugin: str, *args: str) -> list[Any]:
+        if plugin == "aes":
+            options = tap_aes.Options()
+            options.parseOptions([f"--listen={LOOPBACK0}", *args])
+            return [tap_aes.build(options, reactor)[0]]
+        if plugin == "oes":
+            options = tap_oes.Options()
+            options.parseOptions([f"--listen={LOOPBACK0}", *args])
+            return list(tap_oes.makeService(options).factories)
+        options = tap_exchange.Options()
+        options.parseOptions([f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
+                              f"--secondary-oes-listen={LOOPBACK0}", *args])
+        service = tap_exchange.build(options, reactor)
+        return [service.aes, *service.factories]
+
+    def test_off_by_default(self) -> None:
+        for plugin in ("aes", "oes", "exchange"):
+            for factory in self.factories(plugin):
+                self.assertIs(factory.logFrames, False, (plugin, factory))
+
+    def test_log_frames_switches_them_on(self) -> None:
+        for plugin in ("aes", "oes", "exchange"):
+            factories = self.factories(plugin, "--log-frames")
+            self.assertEqual(len(factories), 1 if plugin != "exchange" else 3)
+            for factory in factories:
+                self.assertIs(factory.logFrames, True, (plugin, factory))
+                self.assertFalse(factory.wireTrace)
+
+    def test_wire_trace_implies_frame_logging(self) -> None:
+        for plugin in ("aes", "oes", "exchange"):
+            for factory in self.factories(plugin, "--wire-trace"):
+                self.assertIs(factory.logFrames, True, (plugin, factory))
+                self.assertTrue(factory.wireTrace)
+
+    def test_the_library_default_stays_on(self) -> None:
+        from crmd_twisted.protocol import CRMDFactory, CRMDProtocol
+
+        self.assertIs(CRMDFactory.logFrames, True)
+        self.assertIs(CRMDProtocol.logFrames, True)
+
+
+class GCTuningTests(ReactorFriendly, unittest.TestCase):
+    """Only the twistd entry points tune the GC, and never once the reactor runs."""
+
+    def test_only_make_service_asks_for_it(self) -> None:
+        options = tap_oes.Options()
+        options.parseOptions([f"--listen={LOOPBACK0}"])
+        self.assertTrue(tap_oes.makeService(options).tuneGC)
+        self.assertFalse(tap_oes.OESService([]).tuneGC)
+        options = tap_exchange.Options()
+        options.parseOptions([f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}"])
+        self.assertFalse(tap_exchange.build(options, reactor).tuneGC)
+        self.assertTrue(tap_exchange.makeService(options).tuneGC)
+
+    async def test_started_in_process_leaves_the_gc_alone(self) -> None:
+        import gc
+
+        before = (gc.get_threshold(), gc.get_freeze_count())
+        options = tap_oes.Options()
+        options.parseOptions([f"--listen={LOOPBACK0}"])
+        service = tap_oes.makeService(options)
+        service.privilegedStartService()
+        service.startService()
+        await service.getServiceNamed("oes").whenListening()
+        await defer.maybeDeferred(service.stopService)
+        self.assertEqual((gc.get_threshold(), gc.get_freeze_count()), before)

@@ -17,6 +17,7 @@ from crmd_twisted.tap.common import (
     endpoint_from,
     fail,
     keys_from,
+    log_frames_from,
 )
 
 __all__ = ["Options", "makeService"]
@@ -47,6 +48,7 @@ def build(options: usage.Options, reactor: Any) -> tuple[AESFactory, Listener]:
         primary_mds=check_address(options["mds"], "mds"),
     )
     factory = AESFactory(core, wireTrace=bool(options["wire-trace"]))
+    factory.logFrames = log_frames_from(options)
     listener = Listener(
         endpoint_from(reactor, options["listen"], "listen"), factory, "aes", tool="crmd-aes"
     )

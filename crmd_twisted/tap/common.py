@@ -23,6 +23,7 @@ __all__ = [
     "endpoint_from",
     "fail",
     "keys_from",
+    "log_frames_from",
 ]
 
 _ADDRESS_WIDTH = 24
@@ -121,8 +122,18 @@ class SecretOptionsMixin:
          "Secret shared by AES and OES to derive session keys (same default in both)."],
     ]
     optFlags: list[list[str]] = [
-        ["wire-trace", None, "Log every frame in and out as hex plus decoded fields."],
+        ["wire-trace", None,
+         "Log every frame in and out as hex plus decoded fields (implies --log-frames)."],
+        ["log-frames", None,
+         "Log one structured event per frame in and out (off by default: twistd's log "
+         "file has no level filter, so per-frame events cost more than handling the "
+         "frame; the library's own default, CRMDFactory.logFrames, stays on)."],
     ]
+
+
+def log_frames_from(options: usage.Options) -> bool:
+    """Whether the factories log every frame: ``--log-frames`` or ``--wire-trace``."""
+    return bool(options["log-frames"] or options["wire-trace"])
 
 
 def check_positive_float(options: usage.Options, name: str) -> float:

@@ -22,6 +22,7 @@ from crmd_twisted.tap.common import (
     endpoint_from,
     fail,
     keys_from,
+    log_frames_from,
 )
 from crmd_twisted.tap.oes import OESOptionsMixin, OESService, build_core, build_factory
 
@@ -84,6 +85,7 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
         raise ConfigError(f"--advertise-host: bad host {host!r}")
     aes_core = AdminCore(core.directory, keys, primary_oes="", secondary_oes="")
     aes_factory = AESFactory(aes_core, wireTrace=bool(options["wire-trace"]))
+    aes_factory.logFrames = log_frames_from(options)
     aes_listener = Listener(
         endpoint_from(reactor, options["aes-listen"], "aes-listen"), aes_factory, "aes",
         option="aes-listen", tool="crmd-exchange",
@@ -107,6 +109,8 @@ def makeService(options: usage.Options) -> IService:
     from twisted.internet import reactor
 
     try:
-        return build(options, reactor)
+        service = build(options, reactor)
     except ConfigError as e:
         raise fail("crmd-exchange", str(e)) from None
+    service.tuneGC = True  # the twistd entry point: see OESService.startService
+    return service

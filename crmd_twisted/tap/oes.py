@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from twisted.application.service import IService, MultiService
@@ -21,9 +22,10 @@ from crmd_twisted.tap.common import (
     endpoint_from,
     fail,
     keys_from,
+    log_frames_from,
 )
 
-__all__ = ["OESService", "Options", "makeService"]
+__all__ = ["GC_THRESHOLDS", "OESService", "Options", "makeService", "tune_gc"]
 
 
 class OESOptionsMixin:
@@ -51,12 +53,47 @@ class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
     ]
 
 
+#: gen-0 threshold of the OES process (Python's default is 700 allocations).
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_gc(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> None:
+    """Move everything alive now out of the collector's sight and collect rarely.
+
+    Why: the OES allocates several container objects per order and keeps those of
+    every resting order (stored request, engine order, reservation), so with the
+    default thresholds the collector keeps re-walking an ever bigger heap of
+    objects that are never garbage: the cost per order grew with the book (about
+    22 -> 43 us over a few 100k orders).  ``gc.freeze()`` takes the start-up
+    objects (modules, instruments, accounts) out of every collection; a gen-0
+    threshold of 50 000 and rarer older collections keep the cost per order flat
+    without giving up cycle collection.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*thresholds)
+
+
 class OESService(MultiService):
     """The OES listeners; stopping it logs every client out (OES not available)."""
+
+    #: Tune the garbage collector (:func:`tune_gc`) once the reactor runs.  Only the
+    #: twistd entry points (``makeService``) set it, and it only acts when the service
+    #: starts before the reactor runs (a process of its own): a host process that
+    #: builds or starts the service in-process keeps its GC settings.
+    tuneGC: bool = False
 
     def __init__(self, factories: list[OESFactory]) -> None:
         super().__init__()
         self.factories = factories
+
+    def startService(self) -> None:
+        super().startService()
+        if self.tuneGC:
+            from twisted.internet import reactor
+
+            if not reactor.running:  # type: ignore[attr-defined]
+                reactor.callWhenRunning(tune_gc)  # type: ignore[attr-defined]
 
     def stopService(self) -> defer.Deferred[None]:
         for factory in self.factories:
@@ -79,11 +116,13 @@ def build_core(options: usage.Options) -> OrderEntryCore:
 
 
 def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
-    return OESFactory(
+    factory = OESFactory(
         core,
         wireTrace=bool(options["wire-trace"]),
         matchDelay=check_positive_float(options, "match-delay"),
     )
+    factory.logFrames = log_frames_from(options)
+    return factory
 
 
 def makeService(options: usage.Options) -> IService:
@@ -98,5 +137,6 @@ def makeService(options: usage.Options) -> IService:
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
+    top.tuneGC = True  # the twistd entry point: see OESService.startService
     listener.setServiceParent(top)
     return top
