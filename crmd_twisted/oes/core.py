@@ -75,6 +75,12 @@ _COUNTED = frozenset({TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE}
 _AGGRESSOR_FILL = {True: TransactionType.QUOTE_FILL, False: TransactionType.QUOTE_FILL_PARTIAL}
 _RESTING_FILL = {True: TransactionType.EXECUTION, False: TransactionType.EXECUTION_PARTIAL}
 _LIMIT_AFTER_TRIGGER = frozenset({OrderType.STOP_LMT, OrderType.TSL})
+# plain ints for the hot path (an IntEnum comparison costs more than an int one)
+_BUY = int(Side.BUY)
+_LMT = int(OrderType.LMT)
+_MKT = int(OrderType.MKT)
+_ORDER_NEW = int(TransactionType.ORDER_NEW)
+_ORDER_ACK = int(TransactionType.ORDER_ACK)
 
 
 @dataclass(eq=False, slots=True)
@@ -430,11 +436,15 @@ class OrderEntryCore:
             return RejectCode.MSG_SEQ_NUM_INVALID
         return None
 
-    def transaction(self, session: Session, req: Transaction, in_flight: int = 1) -> None:
+    def transaction(
+        self, session: Session, req: Transaction, in_flight: int = 1, *, owned: bool = False
+    ) -> None:
         """Validate and execute one client transaction, answering every party.
 
         *in_flight* is how many NEW / CANCEL_REPLACE requests of this session were
-        unanswered when this one arrived, itself included.
+        unanswered when this one arrived, itself included.  *owned*: the caller hands
+        *req* over and never touches it again (a freshly decoded frame), so the core
+        may keep it as the order's stored copy instead of copying it.
         """
         problem = self._session_rows(session, req)
         if problem is not None:
@@ -486,7 +496,7 @@ class OrderEntryCore:
             return self._equity_problem(session.account, query)
 
         events = self.engine.submit(command, risk_check=risk_check)
-        self._publish(session, req, events)
+        self._publish(session, req, events, owned)
 
     def _reject(self, session: Session, req: Transaction, reason: RejectCode) -> None:
         log.info(
@@ -515,13 +525,14 @@ class OrderEntryCore:
         return Reservation(inst.base, open_qty)
 
     def _equity_problem(self, account: int, query: RiskQuery) -> RejectCode | None:
-        if query.order_type == OrderType.MKT and query.side == Side.BUY:
-            inst = self.instruments[query.symbol_enum]
-            wanted = Reservation(inst.quote, query.market_cost or 0.0)
+        inst = self.instruments[query.symbol_enum]
+        if query.side == _BUY:
+            if query.order_type == _MKT:
+                wanted = Reservation(inst.quote, query.market_cost or 0.0)
+            else:
+                wanted = Reservation(inst.quote, query.reserve_price * query.qty)
         else:
-            wanted = self._reservation(
-                query.symbol_enum, query.side, query.reserve_price, query.qty
-            )
+            wanted = Reservation(inst.base, query.qty)
         replacing = None if query.replaces is None else (account, query.replaces)
         if self.ledger.can_reserve(account, wanted, replacing):
             return None
@@ -555,7 +566,11 @@ class OrderEntryCore:
             self._publish(None, None, events)
 
     def _publish(
-        self, session: Session | None, req: Transaction | None, events: list[object]
+        self,
+        session: Session | None,
+        req: Transaction | None,
+        events: list[object],
+        owned: bool = False,
     ) -> None:
         """Turn engine events into frames.
 
@@ -564,7 +579,10 @@ class OrderEntryCore:
         cancels go to every session of the account that owns the order.
         """
         now = self.clock()
-        touched: set[tuple[int, int]] = set()
+        # Orders whose reservation must be recomputed afterwards.  The value is the
+        # Accepted event when that is the only event about the order (its reservation
+        # then follows from the event), None when the engine's view is needed.
+        touched: dict[tuple[int, int], Accepted | None] = {}
         for event in events:
             if isinstance(event, Accepted):
                 key = (event.account, event.order_id)
@@ -572,11 +590,14 @@ class OrderEntryCore:
                     session is not None and req is not None
                     and event.order_id == req.order_id and event.account == req.account
                 ):
-                    self.orders[key] = req.replace(message_type=TransactionType.ORDER_NEW)
-                    session.send(
-                        req.replace(message_type=TransactionType.ORDER_ACK, sending_time=now)
+                    # The stored copy echoes the request as ORDER_NEW; a request handed
+                    # over (owned) that already is one needs no copy.
+                    self.orders[key] = (
+                        req if owned and req.message_type == _ORDER_NEW
+                        else req.replace(message_type=_ORDER_NEW)
                     )
-                touched.add(key)
+                    session.send(req.replace(message_type=_ORDER_ACK, sending_time=now))
+                touched[key] = event if key not in touched else None
             elif isinstance(event, Rejected):
                 if session is not None and req is not None:
                     self._reject(session, req, RejectCode(event.reason))
@@ -608,7 +629,7 @@ class OrderEntryCore:
                     ),
                 )
                 self._settle(event)
-                touched.add(key)
+                touched[key] = None
             elif isinstance(event, Cancelled):
                 key = (event.account, event.orig_order_id or event.order_id)
                 base = self.orders.get(key)
@@ -635,7 +656,7 @@ class OrderEntryCore:
                             sending_time=now,
                         ),
                     )
-                touched.add(key)
+                touched[key] = None
             elif isinstance(event, Replaced) and session is not None and req is not None:
                 old_key = (event.account, event.orig_order_id)
                 new_key = (event.account, event.order_id)
@@ -645,11 +666,22 @@ class OrderEntryCore:
                 session.send(
                     req.replace(message_type=TransactionType.REPLACED, sending_time=now)
                 )
-                touched.add(new_key)
+                touched[new_key] = None
             else:
                 log.debug("engine event {event!r}", event=event)
-        for account, order_id in touched:
-            self._refresh_reservation(account, order_id)
+        set_reservation = self.ledger.set_reservation
+        for key, accepted in touched.items():
+            if accepted is not None and accepted.order_type == _LMT and accepted.open_qty > 0:
+                # A plain limit order just accepted and untouched since: it holds what
+                # the engine's view would say (price x open, or open), no view needed.
+                inst = self.instruments[accepted.symbol_enum]
+                if accepted.side == _BUY:
+                    reservation = Reservation(inst.quote, accepted.price * accepted.open_qty)
+                else:
+                    reservation = Reservation(inst.base, accepted.open_qty)
+                set_reservation(key, reservation)
+            else:
+                self._refresh_reservation(*key)
 
     def _settle(self, fill: Fill) -> None:
         inst = self.instruments[fill.symbol_enum]

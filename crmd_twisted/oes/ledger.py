@@ -45,10 +45,12 @@ class Ledger:
             self._reserved[account] = defaultdict(float)
 
     def balance(self, account: int, currency: str) -> float:
-        return self.balances.get(account, {}).get(currency, 0.0)
+        bal = self.balances.get(account)
+        return 0.0 if bal is None else bal.get(currency, 0.0)
 
     def reserved(self, account: int, currency: str) -> float:
-        return self._reserved.get(account, {}).get(currency, 0.0)
+        totals = self._reserved.get(account)
+        return 0.0 if totals is None else totals.get(currency, 0.0)
 
     def available(self, account: int, currency: str) -> float:
         return self.balance(account, currency) - self.reserved(account, currency)
@@ -57,24 +59,33 @@ class Ledger:
         self, account: int, wanted: Reservation, replacing: tuple[int, int] | None = None
     ) -> bool:
         """True if *account* can hold *wanted* (after releasing *replacing*'s share)."""
-        free = self.available(account, wanted.currency)
+        # Hot path (every NEW): the lookups of balance() and reserved() inlined.
+        currency = wanted.currency
+        bal = self.balances.get(account)
+        totals = self._reserved.get(account)
+        free = (0.0 if bal is None else bal.get(currency, 0.0)) - (
+            0.0 if totals is None else totals.get(currency, 0.0)
+        )
         if replacing is not None:
             old = self._orders.get(replacing)
-            if old is not None and old.currency == wanted.currency:
+            if old is not None and old.currency == currency:
                 free += old.amount
-        return wanted.amount <= free + _EPSILON * max(1.0, abs(wanted.amount))
+        amount = wanted.amount
+        return amount <= free + _EPSILON * max(1.0, abs(amount))
 
     def set_reservation(self, key: tuple[int, int], reservation: Reservation | None) -> None:
         """Record what order *key* (account, order id) holds; None releases it."""
-        account = key[0]
-        totals = self._reserved.setdefault(account, defaultdict(float))
-        old = self._orders.pop(key, None)
+        totals = self._reserved.get(key[0])
+        if totals is None:
+            totals = self._reserved[key[0]] = defaultdict(float)
+        orders = self._orders
+        old = orders.pop(key, None)
         if old is not None:
-            totals[old.currency] -= old.amount
-            if abs(totals[old.currency]) < _EPSILON:
-                totals[old.currency] = 0.0
+            currency = old.currency
+            left = totals[currency] - old.amount
+            totals[currency] = 0.0 if abs(left) < _EPSILON else left
         if reservation is not None and reservation.amount > 0:
-            self._orders[key] = reservation
+            orders[key] = reservation
             totals[reservation.currency] += reservation.amount
 
     def move_reservation(self, old_key: tuple[int, int], new_key: tuple[int, int]) -> None:

@@ -154,19 +154,28 @@ class OESProtocol(CRMDServerProtocol):
             self._enqueue(lambda: self.factory.core.collateral_request(session, message))
 
     def msg_transaction(self, message: Transaction) -> None:
-        session = self._loggedOnSession(message)
-        if session is None:
+        session = self.session
+        if session is None or not session.alive:
+            self._loggedOnSession(message)
             return
         core = self.factory.core
+        # The decoded message is this call's alone: the core may keep it (owned).
         if not core.is_counted(message):
-            self._enqueue(lambda: core.transaction(session, message, 0))
+            self._enqueue(lambda: core.transaction(session, message, 0, owned=True))
             return
         self.inFlight += 1
         position = self.inFlight
+        if not self._queue and self.factory.matchDelay <= 0:
+            # The hot path: processed at once (what _enqueue would do), no closure.
+            try:
+                core.transaction(session, message, position, owned=True)
+            finally:
+                self.inFlight -= 1
+            return
 
         def work() -> None:
             try:
-                core.transaction(session, message, position)
+                core.transaction(session, message, position, owned=True)
             finally:
                 self.inFlight -= 1
 
