@@ -45,6 +45,9 @@ from crmd_twisted.wire import (
 
 __all__ = ["CRMDFactory", "CRMDProtocol", "now_ns"]
 
+#: message NAME -> handler method name (the concatenation done once per type)
+_HANDLER_NAMES: dict[str, str] = {}
+
 
 def now_ns(clock: IReactorTime | None = None) -> int:
     """Nanoseconds since the epoch from *clock* (or the system clock)."""
@@ -186,7 +189,10 @@ class CRMDProtocol(Protocol, TimeoutMixin):
 
     def messageReceived(self, message: Message) -> None:
         """Dispatch *message* to ``msg_<name>`` or :meth:`unhandledMessage`."""
-        handler = getattr(self, "msg_" + message.NAME, None)
+        name = _HANDLER_NAMES.get(message.NAME)
+        if name is None:
+            name = _HANDLER_NAMES[message.NAME] = "msg_" + message.NAME
+        handler = getattr(self, name, None)
         if handler is None:
             self.unhandledMessage(message)
         else:

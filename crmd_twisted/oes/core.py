@@ -39,7 +39,7 @@ from crmd_twisted.engine import (
 )
 from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.ledger import Ledger, Reservation
-from crmd_twisted.server import check_logon, sending_time_ok
+from crmd_twisted.server import NS_PER_DAY, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
     CollateralData,
@@ -79,6 +79,7 @@ _LIMIT_AFTER_TRIGGER = frozenset({OrderType.STOP_LMT, OrderType.TSL})
 _BUY = int(Side.BUY)
 _LMT = int(OrderType.LMT)
 _MKT = int(OrderType.MKT)
+_SIDES = frozenset({int(Side.BUY), int(Side.SELL), int(Side.SELLSHORT)})
 _ORDER_NEW = int(TransactionType.ORDER_NEW)
 _ORDER_ACK = int(TransactionType.ORDER_ACK)
 
@@ -412,28 +413,35 @@ class OrderEntryCore:
 
     def _session_rows(self, session: Session, req: Transaction) -> RejectCode | None:
         """The session-level checks of the validation order (rows 2-12)."""
+        # Hot path (every transaction): fields read once, ints compared as ints.
         if self.check_keys and req.session_key != session.key:
             return RejectCode.INVALID_KEY
         if req.message_type not in _CLIENT_TRANSACTIONS:
             return RejectCode.MSG_TYPE_INVALID
-        if not 1 <= req.order_type <= 17 or req.order_type in UNIMPLEMENTED_ORDER_TYPES:
+        order_type = req.order_type
+        if not 1 <= order_type <= 17 or order_type in UNIMPLEMENTED_ORDER_TYPES:
             return RejectCode.ORD_TYPE_INVALID
         if req.symbol_enum not in self.instruments:
             return RejectCode.SYMBOL_ENUM_INVALID
         if req.trading_session_id != session.trading_session_id:
             return RejectCode.TRADING_SESSION_INVALID
-        if req.side not in (Side.BUY, Side.SELL, Side.SELLSHORT):
+        if req.side not in _SIDES:
             return RejectCode.ORDER_SIDE_INVALID
-        if req.account <= 0 or req.account != session.account:
+        account = req.account
+        if account <= 0 or account != session.account:
             return RejectCode.ACCOUNT_INVALID
-        if req.order_id <= 0:
+        order_id = req.order_id
+        if order_id <= 0:
             return RejectCode.ORDERID_INVALID
-        if self.engine.knows_order_id(req.account, req.order_id):
+        if self.engine.knows_order_id(account, order_id):
             return RejectCode.DUPLICATE_ORDER_ID
-        if not sending_time_ok(req.sending_time, self.clock()):
+        now = self.clock()
+        if not now - NS_PER_DAY < req.sending_time < now + NS_PER_DAY:  # sending_time_ok
             return RejectCode.SENDING_TIME_INVALID
-        if not self._seq_ok(session, req.msg_seq_num):
+        seq = req.msg_seq_num
+        if self.strict and seq <= session.last_seq:
             return RejectCode.MSG_SEQ_NUM_INVALID
+        session.last_seq = seq  # _seq_ok
         return None
 
     def transaction(
