@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 
 from crmd_twisted.client.errors import LogonRejected, LogonTimeout
@@ -92,7 +93,7 @@ class CRMDClientProtocol(CRMDProtocol):
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.connected = False
-        super().connectionLost(reason)  # type: ignore[arg-type]
+        super().connectionLost(reason if reason is not None else connectionDone)
         waiter, self._logonWaiter = self._logonWaiter, None
         self._cancelLogonTimer()
         if waiter is not None:

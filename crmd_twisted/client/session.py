@@ -39,14 +39,20 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.interfaces import IReactorTCP, IReactorTime, IStreamClientEndpoint
-from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.interfaces import (
+    IProtocol,
+    IProtocolFactory,
+    IReactorTCP,
+    IReactorTime,
+    IStreamClientEndpoint,
+)
+from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -144,7 +150,7 @@ class _SessionProtocol(CRMDClientProtocol):
 
     client: CRMDClient
     #: What ClientService holds for this connection once it is logged on and reconciled.
-    handle: Protocol | None = None
+    handle: IProtocol | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -163,7 +169,8 @@ class _SessionProtocol(CRMDClientProtocol):
         self.client._connectionLost(self)
         handle, self.handle = self.handle, None
         if handle is not None:
-            handle.connectionLost(reason)  # tells ClientService: reconnect
+            # tells ClientService: reconnect
+            handle.connectionLost(reason if reason is not None else connectionDone)
 
 
 class _Handle(Protocol):
@@ -178,6 +185,14 @@ class _Handle(Protocol):
     """
 
 
+class _SessionFactory(Factory[_SessionProtocol]):
+    """Carries the session's clock and logging switches to its protocols."""
+
+    clock: IReactorTime
+    wireTrace = False
+    logFrames = True
+
+
 @implementer(IStreamClientEndpoint)
 class _RouteEndpoint:
     """Connects wherever the session should be now (see the module docstring)."""
@@ -185,7 +200,7 @@ class _RouteEndpoint:
     def __init__(self, client: CRMDClient) -> None:
         self.client = client
 
-    def connect(self, factory: Factory) -> defer.Deferred[Any]:
+    def connect(self, factory: IProtocolFactory) -> defer.Deferred[IProtocol]:
         d = defer.ensureDeferred(self.client._route(factory))
         d.addErrback(self.client._attempt_failed)
         return d
@@ -215,7 +230,7 @@ class CRMDClient(Service):
         user: str,
         api_key: str,
         *,
-        reactor: Any = None,
+        reactor: IReactorTCP | None = None,
         clock: IReactorTime | None = None,
         retry_policy: Callable[[int], float] | None = None,
         endpoint_factory: Callable[[str, int], IStreamClientEndpoint] | None = None,
@@ -230,9 +245,10 @@ class CRMDClient(Service):
             from twisted.internet import reactor as global_reactor
 
             reactor = global_reactor
-        self.reactor: Any = reactor
+        self.reactor: IReactorTCP = reactor
         #: Timers (retries, logon and request timeouts); the reactor unless given.
-        self.clock: IReactorTime = clock if clock is not None else reactor
+        # (a reactor provides IReactorTime as well; typing has no intersection of interfaces)
+        self.clock: IReactorTime = clock if clock is not None else cast(IReactorTime, reactor)
         self.reconcile = reconcile
         self.aes = aes
         self.account = account
@@ -245,10 +261,10 @@ class CRMDClient(Service):
         self._protocol_class: type[_SessionProtocol] = type(
             "SessionProtocol", (_SessionProtocol, protocol), {"client": self}
         )
-        self._factory = Factory.forProtocol(self._protocol_class)
-        self._factory.clock = self.clock  # type: ignore[attr-defined]
-        self._factory.wireTrace = False  # type: ignore[attr-defined]
-        self._factory.logFrames = True  # type: ignore[attr-defined]
+        # what Factory.forProtocol does (its annotation returns Factory, not the subclass)
+        self._factory = _SessionFactory()
+        self._factory.protocol = self._protocol_class
+        self._factory.clock = self.clock
         self._service = ClientService(
             _RouteEndpoint(self),
             Factory.forProtocol(_Handle),
@@ -281,8 +297,7 @@ class CRMDClient(Service):
         self._ids = itertools.count(first_order_id)
 
     def _tcp_endpoint(self, host: str, port: int) -> IStreamClientEndpoint:
-        reactor: IReactorTCP = self.reactor  # type: ignore[assignment]
-        return TCP4ClientEndpoint(reactor, host, port, timeout=self.logon_timeout)
+        return TCP4ClientEndpoint(self.reactor, host, port, timeout=self.logon_timeout)
 
     # -- service life ----------------------------------------------------------------------
 
@@ -357,7 +372,7 @@ class CRMDClient(Service):
 
     # -- routing a connection attempt --------------------------------------------------------
 
-    async def _route(self, factory: Factory) -> Any:
+    async def _route(self, factory: IProtocolFactory) -> IProtocol:
         if self.fatal is not None:  # stopped for good: no further connection attempt
             raise self.fatal.value
         if self._grant is None:
@@ -381,10 +396,15 @@ class CRMDClient(Service):
                 log.info("OES {host}:{port} unreachable: {error}", host=host, port=port, error=e)
                 error = e
                 continue
+            if not isinstance(proto, _SessionProtocol):  # what self._factory built
+                raise TypeError(f"endpoint connected {proto!r}, not a session protocol")
             self._prefer_secondary = (host, port) != grant.primary
             await self._prepare(proto)
-            handle = factory.buildProtocol(proto.transport.getPeer())
-            handle.makeConnection(proto.transport)
+            transport = proto.transport
+            assert transport is not None  # connected
+            handle = factory.buildProtocol(transport.getPeer())
+            assert handle is not None  # ClientService's factory never refuses
+            handle.makeConnection(transport)
             proto.handle = handle
             return handle
         self._grant = None  # neither OES: go back through the AES next time
@@ -478,7 +498,7 @@ class CRMDClient(Service):
         listing = self._query("open_orders", 0, internal=True)
         internal.append(listing)
         self._send_query(listing, proto)
-        listing.deferred.addTimeout(self.request_timeout, self.clock)  # type: ignore[arg-type]
+        listing.deferred.addTimeout(self.request_timeout, self.clock)
         try:
             entries = await listing.deferred
         except defer.TimeoutError:
@@ -598,7 +618,7 @@ class CRMDClient(Service):
         query = self._query(kind, symbol_enum)
         if self._ready and self.connection is not None:
             self._send_query(query, self.connection)
-        query.deferred.addTimeout(self.request_timeout, self.clock)  # type: ignore[arg-type]
+        query.deferred.addTimeout(self.request_timeout, self.clock)
         query.deferred.addErrback(self._query_failed, query)
         return query.deferred
 
@@ -657,7 +677,9 @@ class CRMDClient(Service):
         if done:
             self._queries.remove(query)
             if kind == "instruments":
-                self.instrument_list = list(query.replies)
+                self.instrument_list = [
+                    r for r in query.replies if isinstance(r, InstrumentResponse)
+                ]
                 result: Any = list(query.replies)
             elif kind == "collateral":
                 result = query.replies[0]
