@@ -14,6 +14,7 @@ import sys
 from typing import Any, TextIO
 
 from twisted.internet import task
+from twisted.internet.interfaces import IReactorTCP
 
 from crmd_twisted.client.session import ClientEvent, CRMDClient
 from crmd_twisted.console import EXPECTED_FAILURES, react_main
@@ -61,7 +62,7 @@ class Transcript:
         return observe
 
 
-async def run_demo(out: TextIO, reactor: Any = None) -> None:
+async def run_demo(out: TextIO, reactor: IReactorTCP | None = None) -> None:
     t = Transcript(out)
     exchange = SimulatedExchange(reactor=reactor)
     await exchange.start()
@@ -78,7 +79,7 @@ async def run_demo(out: TextIO, reactor: Any = None) -> None:
             clients.append(c)
             await client_ready(c)
             t.say(f"    {name}: AES logon ok, OES logon ok "
-                  f"(trading session {c.connection.credentials.trading_session_id})"  # type: ignore[union-attr]
+                  f"(trading session {c.connection.credentials.trading_session_id})"
                   if c.connection and c.connection.credentials else f"    {name}: ready")
 
         t.section("instruments")
@@ -99,7 +100,7 @@ async def run_demo(out: TextIO, reactor: Any = None) -> None:
         t.say(f"    alice: {_kind(fill)} {fill.exec_qty:g} @ {fill.exec_price:g}")
         if fill.message_type != TransactionType.QUOTE_FILL:
             raise DemoFailed(f"alice's bid got {_kind(fill)}")
-        await task.deferLater(exchange.reactor, 0.05, lambda: None)
+        await task.deferLater(exchange.clock, 0.05, lambda: None)
 
         t.section("alice rests a bid at 29000 and cancels it")
         resting = await alice.new_order(

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ServerEndpoint
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.address import IPv4Address
+from twisted.internet.interfaces import IListeningPort, IReactorTCP, IReactorTime, ITCPTransport
 
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.aes import AdminCore, AESFactory
@@ -54,24 +55,29 @@ class SimulatedExchange:
         match_delay: float = 0.0,
         strict: bool = False,
         check_keys: bool = True,
-        reactor: Any = None,
+        reactor: IReactorTCP | None = None,
     ) -> None:
         if reactor is None:
             from twisted.internet import reactor as global_reactor
 
             reactor = global_reactor
-        self.reactor = reactor
+        self.reactor: IReactorTCP = reactor
+        #: The reactor's timers (a reactor provides IReactorTime too; typing has no
+        #: intersection of interfaces).
+        self.clock: IReactorTime = cast(IReactorTime, reactor)
         self.directory = accounts if accounts is not None else AccountDirectory(open=True)
         keys = SessionKeys.from_text(secret)
         self.oes_core = OrderEntryCore(
             self.directory, keys, instruments, check_keys=check_keys, strict=strict
         )
         self.aes_core = AdminCore(self.directory, keys, primary_oes="")
-        self.aes_factory = AESFactory(self.aes_core, clock=reactor)
-        self.oes_factories = [OESFactory(self.oes_core, clock=reactor, matchDelay=match_delay)]
+        self.aes_factory = AESFactory(self.aes_core, clock=self.clock)
+        self.oes_factories = [
+            OESFactory(self.oes_core, clock=self.clock, matchDelay=match_delay)
+        ]
         if secondary:
             self.oes_factories.append(
-                OESFactory(self.oes_core, clock=reactor, matchDelay=match_delay)
+                OESFactory(self.oes_core, clock=self.clock, matchDelay=match_delay)
             )
         self.aes_port: IListeningPort | None = None
         self.oes_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
@@ -82,7 +88,7 @@ class SimulatedExchange:
     @property
     def aes_address(self) -> tuple[str, int]:
         assert self.aes_port is not None, "not started"
-        return HOST, self.aes_port.getHost().port  # type: ignore[attr-defined]
+        return HOST, _port_number(self.aes_port)
 
     def oes_address(self, index: int = 0) -> tuple[str, int]:
         return HOST, self._oes_port_numbers[index]
@@ -103,7 +109,7 @@ class SimulatedExchange:
             self.reactor, self._oes_port_numbers[index], interface=HOST
         ).listen(self.oes_factories[index])
         self.oes_ports[index] = port
-        self._oes_port_numbers[index] = port.getHost().port  # type: ignore[attr-defined]
+        self._oes_port_numbers[index] = _port_number(port)
         host, number = self.oes_address(index)
         if index == 0:
             self.aes_core.primary_oes = f"{host}:{number}"
@@ -123,15 +129,17 @@ class SimulatedExchange:
         port = self.oes_ports[index]
         self.oes_ports[index] = None
         if port is not None:
-            await port.stopListening()
+            stopped = port.stopListening()
+            if stopped is not None:
+                await stopped
         factory = self.oes_factories[index]
         if reason is not None:
             factory.disconnectAll(reason)
         else:
             for proto in list(factory.connections):
-                if proto.transport is not None:
+                if ITCPTransport.providedBy(proto.transport):
                     proto.transport.abortConnection()
-        await _settle(self.reactor)
+        await _settle(self.clock)
 
     async def stop(self) -> None:
         """Stop every listener and drop every connection."""
@@ -140,10 +148,12 @@ class SimulatedExchange:
                 await self.stop_oes(index)
         if self.aes_port is not None:
             port, self.aes_port = self.aes_port, None
-            await port.stopListening()
+            stopped = port.stopListening()
+            if stopped is not None:
+                await stopped
         for proto in list(self.aes_factory.connections):
             proto.loseConnection()
-        await _settle(self.reactor)
+        await _settle(self.clock)
 
     # -- clients -------------------------------------------------------------------------------
 
@@ -162,10 +172,17 @@ async def client_ready(client: CRMDClient) -> CRMDClient:
     return await client.when_ready()
 
 
-async def _settle(reactor: Any, delay: float = 0.01) -> None:
+def _port_number(port: IListeningPort) -> int:
+    """The TCP port number a loopback listener got."""
+    address = port.getHost()
+    assert isinstance(address, IPv4Address), address
+    return address.port
+
+
+async def _settle(clock: IReactorTime, delay: float = 0.01) -> None:
     """Give the reactor a moment to run close notifications."""
     d: defer.Deferred[None] = defer.Deferred()
-    reactor.callLater(delay, d.callback, None)
+    clock.callLater(delay, d.callback, None)
     await d
 
 
@@ -193,6 +210,7 @@ class ReactorSharingMixin:
 
     def _wait(self, d: defer.Deferred[Any], running: Any = None) -> None:
         if _pytest_twisted_greenlet() is None:
+            # trial's TestCase._wait, next in the test class's MRO (mypy sees only object)
             super()._wait(d)  # type: ignore[misc]
             return
         import pytest_twisted
@@ -216,10 +234,11 @@ class ExchangeTestMixin(ReactorSharingMixin):
 
     def setUp(self) -> defer.Deferred[Any]:
         self.exchange = self.makeExchange()
+        # addCleanup: from the trial TestCase this mixin is combined with
         self.addCleanup(lambda: defer.ensureDeferred(self.exchange.stop()))  # type: ignore[attr-defined]
         return defer.ensureDeferred(self.exchange.start())
 
     def readyClient(self, **kw: Any) -> defer.Deferred[CRMDClient]:
         client = self.exchange.client(**kw)
-        self.addCleanup(client.stopService)  # type: ignore[attr-defined]
+        self.addCleanup(client.stopService)  # type: ignore[attr-defined]  # trial TestCase's
         return defer.ensureDeferred(client_ready(client))
