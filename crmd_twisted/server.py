@@ -15,7 +15,13 @@ from twisted.python.failure import Failure
 
 from crmd_twisted.accounts import Account, AccountDirectory
 from crmd_twisted.protocol import CRMDProtocol
-from crmd_twisted.wire import ClientLogon, UnknownMessageTypeError, WireError, two_fa_code
+from crmd_twisted.wire import (
+    ClientLogon,
+    FrameLengthError,
+    UnknownMessageTypeError,
+    WireError,
+    two_fa_code,
+)
 from crmd_twisted.wire.enums import LoginStatus, LogonType, RejectCode
 
 __all__ = [
@@ -177,8 +183,8 @@ class CRMDServerProtocol(CRMDProtocol):
         if not isinstance(error, UnknownMessageTypeError):
             self.serverLogout(RejectCode.INVALID_FIELD_VALUE)
 
-    def unrecoverableFrame(self, error: WireError) -> None:  # type: ignore[override]
-        super().unrecoverableFrame(error)  # type: ignore[arg-type]
+    def unrecoverableFrame(self, error: FrameLengthError) -> None:
+        super().unrecoverableFrame(error)
         self.serverLogout(RejectCode.INVALID_FIELD_VALUE)
 
     def bufferOverflow(self, pending: int) -> None:
