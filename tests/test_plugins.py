@@ -314,17 +314,19 @@ class FrameLoggingOptionTests(unittest.TestCase):
 
 
 class GCTuningTests(ReactorFriendly, unittest.TestCase):
-    """Only the twistd entry points tune the GC, and never once the reactor runs."""
+    """Only services made for twistd tune the GC; in-process users keep theirs."""
 
-    def test_only_make_service_asks_for_it(self) -> None:
-        options = tap_oes.Options()
-        options.parseOptions([f"--listen={LOOPBACK0}"])
-        self.assertTrue(tap_oes.makeService(options).tuneGC)
+    def test_only_twistd_options_ask_for_it(self) -> None:
+        from twisted.scripts.twistd import ServerOptions
+
+        for tap in (tap_oes, tap_exchange):
+            options = tap.Options()
+            options.parseOptions(["--listen=" + LOOPBACK0] if tap is tap_oes else
+                                 [f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}"])
+            self.assertFalse(tap.makeService(options).tuneGC)
+            options.parent = ServerOptions()  # what twistd's sub-command parsing sets
+            self.assertTrue(tap.makeService(options).tuneGC)
         self.assertFalse(tap_oes.OESService([]).tuneGC)
-        options = tap_exchange.Options()
-        options.parseOptions([f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}"])
-        self.assertFalse(tap_exchange.build(options, reactor).tuneGC)
-        self.assertTrue(tap_exchange.makeService(options).tuneGC)
 
     async def test_started_in_process_leaves_the_gc_alone(self) -> None:
         import gc
@@ -338,3 +340,14 @@ class GCTuningTests(ReactorFriendly, unittest.TestCase):
         await service.getServiceNamed("oes").whenListening()
         await defer.maybeDeferred(service.stopService)
         self.assertEqual((gc.get_threshold(), gc.get_freeze_count()), before)
+
+    def test_tune_gc(self) -> None:
+        import gc
+
+        thresholds = gc.get_threshold()
+        self.addCleanup(gc.set_threshold, *thresholds)
+        if gc.get_freeze_count() == 0:
+            self.addCleanup(gc.unfreeze)
+        tap_oes.tune_gc((12_345, 20, 30))
+        self.assertEqual(gc.get_threshold(), (12_345, 20, 30))
+        self.assertGreater(gc.get_freeze_count(), 0)

@@ -24,7 +24,13 @@ from crmd_twisted.tap.common import (
     keys_from,
     log_frames_from,
 )
-from crmd_twisted.tap.oes import OESOptionsMixin, OESService, build_core, build_factory
+from crmd_twisted.tap.oes import (
+    OESOptionsMixin,
+    OESService,
+    build_core,
+    build_factory,
+    run_by_twistd,
+)
 
 __all__ = ["ExchangeService", "Options", "makeService"]
 
@@ -112,5 +118,5 @@ def makeService(options: usage.Options) -> IService:
         service = build(options, reactor)
     except ConfigError as e:
         raise fail("crmd-exchange", str(e)) from None
-    service.tuneGC = True  # the twistd entry point: see OESService.startService
+    service.tuneGC = run_by_twistd(options)  # see OESService.tuneGC
     return service

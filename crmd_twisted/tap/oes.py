@@ -25,7 +25,7 @@ from crmd_twisted.tap.common import (
     log_frames_from,
 )
 
-__all__ = ["GC_THRESHOLDS", "OESService", "Options", "makeService", "tune_gc"]
+__all__ = ["GC_THRESHOLDS", "OESService", "Options", "makeService", "run_by_twistd", "tune_gc"]
 
 
 class OESOptionsMixin:
@@ -74,13 +74,22 @@ def tune_gc(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> None:
     gc.set_threshold(*thresholds)
 
 
+def run_by_twistd(options: usage.Options) -> bool:
+    """Whether *options* are a plugin's sub-options of a ``twistd`` command line.
+
+    twistd parses the plugin's options as a sub-command (they get a ``parent``);
+    a program that builds a service itself parses them on their own.
+    """
+    return getattr(options, "parent", None) is not None
+
+
 class OESService(MultiService):
     """The OES listeners; stopping it logs every client out (OES not available)."""
 
-    #: Tune the garbage collector (:func:`tune_gc`) once the reactor runs.  Only the
-    #: twistd entry points (``makeService``) set it, and it only acts when the service
-    #: starts before the reactor runs (a process of its own): a host process that
-    #: builds or starts the service in-process keeps its GC settings.
+    #: Tune the garbage collector (:func:`tune_gc`) once the reactor runs.  Only
+    #: ``makeService`` sets it, and only for options parsed by ``twistd`` (a process
+    #: of its own): a host process that builds or starts the service in-process
+    #: keeps its GC settings.
     tuneGC: bool = False
 
     def __init__(self, factories: list[OESFactory]) -> None:
@@ -92,8 +101,7 @@ class OESService(MultiService):
         if self.tuneGC:
             from twisted.internet import reactor
 
-            if not reactor.running:  # type: ignore[attr-defined]
-                reactor.callWhenRunning(tune_gc)  # type: ignore[attr-defined]
+            reactor.callWhenRunning(tune_gc)  # type: ignore[attr-defined]
 
     def stopService(self) -> defer.Deferred[None]:
         for factory in self.factories:
@@ -137,6 +145,6 @@ def makeService(options: usage.Options) -> IService:
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
-    top.tuneGC = True  # the twistd entry point: see OESService.startService
+    top.tuneGC = run_by_twistd(options)
     listener.setServiceParent(top)
     return top
