@@ -60,6 +60,6 @@ def react_main(
         if e.code:
             return 1  # an unexpected failure: task.react already logged its traceback
     if problems:
-        print(f"{prog}: error: {problems[0]}", file=sys.stderr)
+        sys.stderr.write(f"{prog}: error: {problems[0]}\n")
         return 1
     return 0

@@ -40,7 +40,8 @@ class Transcript:
         self.step = 0
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.out.write(text + "\n")
+        self.out.flush()
 
     def section(self, text: str) -> None:
         self.step += 1

@@ -12,12 +12,12 @@ session id, and dispatches what comes back:
 
 A minimal custom client::
 
-    class Printer(CRMDClientProtocol):
+    class Recorder(CRMDClientProtocol):
         def tx_ORDER_ACK(self, tx):
-            print("acked", tx.order_id)
+            self.acked.append(tx.order_id)
 
         def tx_QUOTE_FILL(self, tx):
-            print("filled", tx.exec_qty, "@", tx.exec_price)
+            self.fills.append((tx.exec_qty, tx.exec_price))
 """
 
 from __future__ import annotations
