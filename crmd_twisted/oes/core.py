@@ -313,23 +313,42 @@ class OrderEntryCore:
             )
         return fields
 
-    def risk_update_request(self, session: Session, request: RiskUpdateRequest) -> None:
+    def _admitted(
+        self,
+        session: Session,
+        request: RiskUpdateRequest | CollateralRequest | OpenOrderRequest,
+        symbol_matters: bool = True,
+    ) -> bool:
+        """The checks the risk, collateral and open-order requests share.
+
+        These requests have no reject carrier: a failed check logs the client out
+        with the reason, and an unknown instrument gets no reply (both logged).
+        """
         problem = self._request_problem(
-            session, request.account, request.trading_session_id, request.session_key,
+            session, request.account, request.trading_session_id,
+            getattr(request, "session_key", None),  # open_order_request has no key
             request.sending_time,
-        ) or (None if self._seq_ok(session, request.msg_seq_num) else
-              RejectCode.MSG_SEQ_NUM_INVALID)
+        )
+        if problem is None and not self._seq_ok(session, request.msg_seq_num):
+            problem = RejectCode.MSG_SEQ_NUM_INVALID
         if problem is not None:
-            self._refuse(session, "risk_update_request", problem)
+            self._refuse(session, request.NAME, problem)
+            return False
+        symbol = request.symbol_enum
+        if symbol_matters and symbol and symbol not in self.instruments:
+            log.info(
+                "{what} for unknown symbol_enum {symbol}; no reply",
+                what=request.NAME,
+                symbol=symbol,
+            )
+            return False
+        return True
+
+    def risk_update_request(self, session: Session, request: RiskUpdateRequest) -> None:
+        if not self._admitted(session, request, request.request_type != RequestType.ALL):
             return
         selected = self._selected(request.request_type, request.symbol_enum)
-        if selected is None:
-            log.info(
-                "risk_update_request for unknown symbol_enum {symbol}; no reply",
-                symbol=request.symbol_enum,
-            )
-            return
-        for inst in selected:
+        for inst in selected or ():
             session.send(
                 RiskUserSymbol(
                     message_type=TransactionType.RISK_USER_SYMBOL,
@@ -338,38 +357,19 @@ class OrderEntryCore:
             )
 
     def collateral_request(self, session: Session, request: CollateralRequest) -> None:
-        problem = self._request_problem(
-            session, request.account, request.trading_session_id, request.session_key,
-            request.sending_time,
-        ) or (None if self._seq_ok(session, request.msg_seq_num) else
-              RejectCode.MSG_SEQ_NUM_INVALID)
-        if problem is not None:
-            self._refuse(session, "collateral_request", problem)
-            return
-        symbol = request.symbol_enum
-        if symbol and symbol not in self.instruments:
-            log.info("collateral_request for unknown symbol_enum {symbol}; no reply", symbol=symbol)
+        if not self._admitted(session, request):
             return
         session.send(
             CollateralData(
                 message_type=TransactionType.COLLATERAL_DATA,
-                **self._risk_fields(session, symbol),  # type: ignore[arg-type]
+                **self._risk_fields(session, request.symbol_enum),  # type: ignore[arg-type]
             )
         )
 
     def open_order_request(self, session: Session, request: OpenOrderRequest) -> None:
-        problem = self._request_problem(
-            session, request.account, request.trading_session_id, None, request.sending_time
-        ) or (None if self._seq_ok(session, request.msg_seq_num) else
-              RejectCode.MSG_SEQ_NUM_INVALID)
-        if problem is not None:
-            self._refuse(session, "open_order_request", problem)
+        if not self._admitted(session, request):
             return
-        symbol = request.symbol_enum
-        if symbol and symbol not in self.instruments:
-            log.info("open_order_request for unknown symbol_enum {symbol}; no reply", symbol=symbol)
-            return
-        for view in self.engine.open_orders(session.account, symbol):
+        for view in self.engine.open_orders(session.account, request.symbol_enum):
             session.send(self._listing(view, session))
 
     def _listing(self, view: OrderView, session: Session) -> Transaction:
