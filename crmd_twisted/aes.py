@@ -19,7 +19,7 @@ from crmd_twisted.keys import MAX_SESSION_ID, SessionKeys
 from crmd_twisted.protocol import CRMDFactory
 from crmd_twisted.server import CRMDServerProtocol, check_logon
 from crmd_twisted.wire import ClientLogon
-from crmd_twisted.wire.enums import LoginStatus, RejectCode
+from crmd_twisted.wire.enums import RejectCode
 
 __all__ = ["AESFactory", "AESProtocol", "AdminCore", "Grant", "format_address"]
 
@@ -90,6 +90,8 @@ class AdminCore:
 class AESProtocol(CRMDServerProtocol):
     """One client connection to the AES."""
 
+    serverName = "AES"
+
     factory: AESFactory
 
     def logonRequested(self, message: ClientLogon) -> None:
@@ -98,27 +100,15 @@ class AESProtocol(CRMDServerProtocol):
         if isinstance(outcome, RejectCode):
             self.rejectLogon(message, outcome)
             return
-        self.logonSucceeded()
         self.identity = (message.account, message.user_name, outcome.trading_session_id)
-        self.log.info(
-            "{peer}: AES logon of account {account} user {user}, session {session}",
-            peer=self.peer,
-            account=message.account,
-            user=message.user_name,
-            session=outcome.trading_session_id,
-        )
-        self.sendMessage(
-            self.logonReply(
-                message,
-                trading_session_id=outcome.trading_session_id,
-                session_key=outcome.session_key,
-                primary_oes_address=core.primary_oes,
-                secondary_oes_address=core.secondary_oes,
-                primary_mds_address=core.primary_mds,
-                secondary_mds_address=core.secondary_mds,
-                login_status=LoginStatus.SUCCESS,
-                reject_reason=RejectCode.ACCEPTED,
-            )
+        self.acceptLogon(
+            message,
+            outcome.trading_session_id,
+            outcome.session_key,
+            primary_oes_address=core.primary_oes,
+            secondary_oes_address=core.secondary_oes,
+            primary_mds_address=core.primary_mds,
+            secondary_mds_address=core.secondary_mds,
         )
 
     def logoutMessage(self, reason: RejectCode) -> ClientLogon:

@@ -66,6 +66,8 @@ class CRMDServerProtocol(CRMDProtocol):
     """Server side of a CRMD connection: logon dispatch, logouts and deadlines."""
 
     role: ClassVar[str] = "server"
+    #: Which server this is, for log lines ("AES", "OES").
+    serverName: ClassVar[str] = "server"
     #: Seconds a new connection has to log on before it is closed.
     logonTimeout: float | None = 30.0
 
@@ -87,6 +89,30 @@ class CRMDServerProtocol(CRMDProtocol):
         """Mark the connection logged on and stop the logon deadline."""
         self.loggedOn = True
         self._cancelLogonTimer()
+
+    def acceptLogon(
+        self, request: ClientLogon, trading_session_id: int, session_key: int, **fields: object
+    ) -> None:
+        """Mark the connection logged on and answer *request* with SUCCESS (50)."""
+        self.logonSucceeded()
+        self.log.info(
+            "{peer}: {server} logon of account {account} user {user}, session {session}",
+            peer=self.peer,
+            server=self.serverName,
+            account=request.account,
+            user=request.user_name,
+            session=trading_session_id,
+        )
+        self.sendMessage(
+            self.logonReply(
+                request,
+                trading_session_id=trading_session_id,
+                session_key=session_key,
+                login_status=LoginStatus.SUCCESS,
+                reject_reason=RejectCode.ACCEPTED,
+                **fields,
+            )
+        )
 
     def _cancelLogonTimer(self) -> None:
         if self._logonTimer is not None and self._logonTimer.active():

@@ -31,13 +31,15 @@ from crmd_twisted.wire import (
     RiskUpdateRequest,
     Transaction,
 )
-from crmd_twisted.wire.enums import LoginStatus, RejectCode
+from crmd_twisted.wire.enums import RejectCode
 
 __all__ = ["OESFactory", "OESProtocol"]
 
 
 class OESProtocol(CRMDServerProtocol):
     """One client connection to the OES."""
+
+    serverName = "OES"
 
     factory: OESFactory
 
@@ -68,23 +70,7 @@ class OESProtocol(CRMDServerProtocol):
             self.rejectLogon(message, outcome)
             return
         self.session = outcome
-        self.logonSucceeded()
-        self.log.info(
-            "{peer}: OES logon of account {account} user {user}, session {session}",
-            peer=self.peer,
-            account=outcome.account,
-            user=outcome.user,
-            session=outcome.trading_session_id,
-        )
-        self.sendMessage(
-            self.logonReply(
-                message,
-                trading_session_id=outcome.trading_session_id,
-                session_key=outcome.key,
-                login_status=LoginStatus.SUCCESS,
-                reject_reason=RejectCode.ACCEPTED,
-            )
-        )
+        self.acceptLogon(message, outcome.trading_session_id, outcome.key)
 
     def logoutRequested(self, message: ClientLogon) -> None:
         if self.session is not None:
