@@ -6,7 +6,9 @@
    replaces) -> commands/s and events/s.
 2. The LMT-and-cancel-only subset of the same stream through ours and through a
    minimal price-time book written below (heap of price levels with lazy
-   deletion, deque per level, dict of orders, nothing else) -> ours / minimal.
+   deletion, deque per level, dict of orders, nothing else; like ours it drops
+   the unfilled rest of an IOC order) -> ours / minimal, median of N
+   alternating runs per side, with the garbage collector on and then off.
 3. Cost per command against a book already holding 1k ... 1M resting orders.
 """
 
@@ -16,6 +18,7 @@ import argparse
 import gc
 import heapq
 import random
+import statistics
 import sys
 import time
 from collections import deque
@@ -107,8 +110,8 @@ class MinimalBook:
         self.orders: dict[tuple[int, int], list[int]] = {}
         self.fills: list[tuple[int, int, int, int]] = []
 
-    def add(self, acct: int, oid: int, side: int, price: int, qty: int) -> None:
-        """Match then rest the remainder (GTC limit)."""
+    def add(self, acct: int, oid: int, side: int, price: int, qty: int, tif: int) -> None:
+        """Match then rest the remainder (GTC/DAY limit) or drop it (IOC, tif 3)."""
         if side == 1:
             heap, levels, sgn = self.asks, self.levels[1], 1
         else:
@@ -134,7 +137,7 @@ class MinimalBook:
             if e[0] == 0:
                 q.popleft()
                 del self.orders[(e[2], e[1])]
-        if qty:
+        if qty and tif != 3:
             own = self.levels[0] if side == 1 else self.levels[1]
             q = own.get(price)
             if q is None:
@@ -159,7 +162,14 @@ def run_minimal(cmds: list[Command]) -> float:
     t0 = time.perf_counter()
     for c in cmds:
         if type(c) is NewOrder:
-            add(c.account, c.order_id, c.side, round(c.price / TICK), round(c.order_qty / LOT))
+            add(
+                c.account,
+                c.order_id,
+                c.side,
+                round(c.price / TICK),
+                round(c.order_qty / LOT),
+                c.time_in_force,
+            )
         else:
             cancel(c.account, c.orig_order_id)  # type: ignore[union-attr]
     return time.perf_counter() - t0
@@ -217,6 +227,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=12345)
     ap.add_argument("--depths", default="1000,10000,100000,1000000")
     ap.add_argument("--batch", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=7, help="runs per side for the subset")
     args = ap.parse_args()
 
     cmds = workload(args.commands, args.seed, (0.55, 0.25, 0.1, 0.1))
@@ -226,23 +237,34 @@ def main() -> None:
     print(f"  {len(cmds) / el:,.0f} commands/s, {nev / el:,.0f} events/s ({nev:,} events)")
 
     sub = [c for c in cmds if type(c) is CancelOrder or (type(c) is NewOrder and c.order_type == 1)]
-    print(f"\nLMT+cancel subset: {len(sub):,} commands (best of 3 runs each)")
+    n = args.repeat
+    print(
+        f"\nLMT+cancel subset: {len(sub):,} commands; ours and minimal alternate, "
+        f"{n} runs each, same GC setting for both; median (best)"
+    )
     for label, gc_on in (("gc enabled (as deployed)", True), ("gc disabled (as timeit)", False)):
-        best_ours = best_min = float("inf")
-        for _ in range(3):
-            gc.collect()
-            if not gc_on:
-                gc.disable()
-            best_ours = min(best_ours, run_ours(sub)[0])
-            gc.collect()
-            if not gc_on:
-                gc.disable()
-            best_min = min(best_min, run_minimal(sub))
-            gc.enable()
+        t_ours: list[float] = []
+        t_min: list[float] = []
+        for _ in range(n):
+            for runner, out in (
+                (lambda: run_ours(sub)[0], t_ours),
+                (lambda: run_minimal(sub), t_min),
+            ):
+                gc.collect()
+                if not gc_on:
+                    gc.disable()
+                try:
+                    out.append(runner())
+                finally:
+                    gc.enable()
+        med_o, med_m = statistics.median(t_ours), statistics.median(t_min)
         print(f"  {label}:")
-        print(f"    ours    {len(sub) / best_ours:12,.0f} commands/s")
-        print(f"    minimal {len(sub) / best_min:12,.0f} commands/s")
-        print(f"    ours / minimal = {best_min / best_ours:.2f}")
+        print(f"    ours    {len(sub) / med_o:12,.0f} ({len(sub) / min(t_ours):,.0f}) commands/s")
+        print(f"    minimal {len(sub) / med_m:12,.0f} ({len(sub) / min(t_min):,.0f}) commands/s")
+        print(
+            f"    ours / minimal = {med_m / med_o:.2f} median "
+            f"({min(t_min) / min(t_ours):.2f} best/best)"
+        )
 
     depth_scaling([int(x) for x in args.depths.split(",") if x], args.seed, args.batch)
 

@@ -383,3 +383,21 @@ def test_cancel_all(eng: MatchingEngine) -> None:
     eng.submit(lmt(1, 2, SELL, 101.0, 1.0))
     assert kinds(eng.cancel_all(1)) == ["Cancelled", "Cancelled"]
     assert eng.depth(BTCUSD) == ([], [])
+
+
+def test_fast_paths_build_complete_objects(eng: MatchingEngine) -> None:
+    """The inlined order construction of the LMT hot path sets every slot that
+    ``_Order.__init__`` sets, and fast-built events equal their dataclass twins."""
+    from crmd_twisted.engine import engine as engine_mod
+
+    eng.submit(lmt(1, 1, BUY, 100.0, 1.0))  # first order of the account: slow path
+    ev = eng.submit(lmt(1, 2, BUY, 100.0, 1.0))  # second one: the fast path
+    assert ev == [Accepted(1, 2, BTCUSD, BUY, OrderType.LMT, 100.0, 1.0)]
+    assert type(ev[0]) is Accepted and hash(ev[0]) == hash(ev[0])
+    slow, fast = (eng._accounts[1].live[i] for i in (1, 2))
+    for name in engine_mod._Order.__slots__:
+        assert hasattr(fast, name) == hasattr(slow, name), name
+    ev = eng.submit(lmt(2, 1, SELL, 100.0, 0.5))
+    assert ev[0] == Fill(1, 1, 1, BTCUSD, BUY, 100.0, 100.0, 0.5, 0.5, False)
+    with pytest.raises(AttributeError):
+        ev[0].exec_qty = 1.0  # type: ignore[misc]

@@ -73,6 +73,9 @@ _mk_fill = fast_constructor(Fill)
 _mk_acc = fast_constructor(Accepted)
 _mk_can = fast_constructor(Cancelled)
 _mk_rej = fast_constructor(Rejected)
+_mk_rep = fast_constructor(Replaced)
+_mk_trg = fast_constructor(Triggered)
+_new_obj = object.__new__
 _USER = CancelReason.USER
 _R_NOT_FOUND = RejectCode.ORIG_ORDER_NOT_FOUND
 
@@ -169,7 +172,7 @@ class _Account:
 
 
 class _Level:
-    __slots__ = ("h", "n", "nreg", "nvis", "price", "q", "tot", "vis")
+    __slots__ = ("h", "n", "npeg", "nvis", "price", "q", "tot", "vis")
 
     def __init__(self, price: int) -> None:
         self.price = price
@@ -179,7 +182,9 @@ class _Level:
         self.nvis = 0  # live displayed entries
         self.tot = 0  # all executable lots (displayed, reserve, hidden)
         self.n = 0  # live entries
-        self.nreg = 0  # live static (non-peg, non-ICE) entries
+        # live pegged entries and ICE layers; static entries = n - npeg.  Counting
+        # the rare kind keeps plain orders from paying for the peg reference.
+        self.npeg = 0
 
 
 class _BookSide:
@@ -202,7 +207,7 @@ class _BookSide:
         levels = self.levels
         for i in range(len(keys) - 1, -1, -1):
             lvl = levels[keys[i]]
-            if lvl.nreg:
+            if lvl.n > lvl.npeg:
                 return lvl.price
         return None
 
@@ -985,7 +990,18 @@ class MatchingEngine:
         if qty < book.min_lots or qty > book.max_lots or abs(x - qty) > 1e-9 + x * 4.5e-16:
             return self._new(cmd, None, ev)
         acct.seen.add(oid)
-        o = _Order()
+        # ``_Order()`` inlined: no type call and no ``__init__`` frame.  Every slot
+        # that ``_Order.__init__`` sets is set here too (a test checks that no slot
+        # is left unset), plus the fields of a plain limit order.
+        o = _new_obj(_Order)
+        o.parent = o.children = o.level = None
+        o.armed = o.triggered = o.replaced = o.hidden = False
+        o.kind = _STATIC
+        o.disp = o.refr = o.filled = o.tver = o.seq = 0
+        o.day = -1
+        o.attrs = NO_ATTRIBUTES
+        o.stop = o.trig = o.layers = o.sinc = o.pinc = o.poff = 0
+        o.f_stop = o.f_disp = o.f_refr = o.f_sinc = o.f_pinc = o.f_poff = 0.0
         o.account = account
         o.oid = oid
         o.book = book
@@ -1033,7 +1049,6 @@ class MatchingEngine:
             lvl.nvis += 1
             lvl.tot += open_
             lvl.n += 1
-            lvl.nreg += 1
             o.level = lvl
         if tif == DAY:
             self._add_day(o)
@@ -1071,8 +1086,10 @@ class MatchingEngine:
         levels = opp.levels
         sym = book.sym
         pf = book.pg.to_float
+        pk = book.pk
         qf = book.qg.to_float
         qk = book.qg.k
+        live_of = self._accounts
         need = t.open
         tpos = t.pos
         tbuy = t.side == 1
@@ -1086,7 +1103,7 @@ class MatchingEngine:
                 break
             lvl = levels[k]
             px = lvl.price
-            fpx = pf(px)
+            fpx = px / pk if pk else pf(px)  # pf inlined for integer ticks per unit
             q = lvl.q
             h = lvl.h
             while need:
@@ -1182,10 +1199,17 @@ class MatchingEngine:
                             h.popleft()
                         o.level = None
                         lvl.n -= 1
-                        if o.kind == _STATIC:
-                            lvl.nreg -= 1
+                        if o.kind != _STATIC:
+                            lvl.npeg -= 1
                         if p.open == 0:
-                            self._done(p)
+                            # self._done(p) inlined for the common plain order
+                            if p.kind == _STATIC and p.children is None:
+                                p.state = _DONE
+                                live = live_of[p.account].live
+                                if live.get(p.oid) is p:
+                                    del live[p.oid]
+                            else:
+                                self._done(p)
             if lvl.n == 0:
                 keys.pop()
                 del levels[k]
@@ -1271,8 +1295,8 @@ class MatchingEngine:
             lvl.nvis += 1
         lvl.tot += o.open
         lvl.n += 1
-        if o.kind == _STATIC:
-            lvl.nreg += 1
+        if o.kind != _STATIC:
+            lvl.npeg += 1
         o.level = lvl
 
     def _unrest(self, o: _Order, eager: bool = False) -> None:
@@ -1290,8 +1314,8 @@ class MatchingEngine:
                 lvl.q.remove(o)
         lvl.tot -= o.open
         lvl.n -= 1
-        if o.kind == _STATIC:
-            lvl.nreg -= 1
+        if o.kind != _STATIC:
+            lvl.npeg -= 1
         o.level = None
         if lvl.n == 0:
             side = o.book.bids if o.side == 1 else o.book.asks
@@ -1360,7 +1384,6 @@ class MatchingEngine:
         lvl.nvis -= 1
         lvl.tot -= open_
         lvl.n -= 1
-        lvl.nreg -= 1
         o.level = None
         o.state = _DONE
         o.open = 0
@@ -1485,7 +1508,7 @@ class MatchingEngine:
         o.disp, o.refr = disp, refr
         o.qty = qty
         ev.append(
-            Replaced(
+            _mk_rep(
                 account,
                 oid,
                 orig,
@@ -1718,7 +1741,7 @@ class MatchingEngine:
         book.ndormant -= 1
         o.tver += 1
         o.triggered = True
-        ev.append(Triggered(o.account, o.oid, book.sym, o.wside, ot, book.pg.to_float(o.trig)))
+        ev.append(_mk_trg(o.account, o.oid, book.sym, o.wside, ot, book.pg.to_float(o.trig)))
         if ot == OCO:
             o.armed = False
             self._unrest(o)
