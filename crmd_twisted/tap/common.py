@@ -121,7 +121,7 @@ class SecretOptionsMixin:
         ["secret", None, DEFAULT_SECRET,
          "Secret shared by AES and OES to derive session keys (same default in both)."],
     ]
-    optFlags: list[list[str]] = [
+    optFlags: list[list[str | None]] = [
         ["wire-trace", None,
          "Log every frame in and out as hex plus decoded fields (implies --log-frames)."],
         ["log-frames", None,

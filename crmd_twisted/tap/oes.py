@@ -35,7 +35,7 @@ class OESOptionsMixin:
         ["instruments", None, None, "TOML file of instruments (default: the four documented)."],
         ["match-delay", None, "0", "Seconds each request waits before it is processed."],
     ]
-    optFlags: list[list[str]] = [
+    optFlags: list[list[str | None]] = [
         ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
         ["no-key-check", None, "Accept any session key (the docs' test system does)."],
     ]
@@ -101,12 +101,12 @@ class OESService(MultiService):
         if self.tuneGC:
             from twisted.internet import reactor
 
-            reactor.callWhenRunning(tune_gc)  # type: ignore[attr-defined]
+            reactor.callWhenRunning(tune_gc)
 
     def stopService(self) -> defer.Deferred[None]:
         for factory in self.factories:
             factory.disconnectAll()
-        return super().stopService()  # type: ignore[no-any-return]
+        return super().stopService()
 
 
 def build_core(options: usage.Options) -> OrderEntryCore:
