@@ -397,6 +397,12 @@ def test_fast_paths_build_complete_objects(eng: MatchingEngine) -> None:
     slow, fast = (eng._accounts[1].live[i] for i in (1, 2))
     for name in engine_mod._Order.__slots__:
         assert hasattr(fast, name) == hasattr(slow, name), name
+    assert fast.x is engine_mod._NO_EXT  # shared special fields of a plain order
+    with pytest.raises(AttributeError):
+        engine_mod._NO_EXT.replaced = True
+    ev = eng.submit(ReplaceOrder(1, 3, 2, 100.0, 2.0))  # the replace gets its own fields
+    assert type(ev[0]) is Replaced and fast.x is not engine_mod._NO_EXT
+    assert fast.x.replaced and not engine_mod._NO_EXT.replaced
     ev = eng.submit(lmt(2, 1, SELL, 100.0, 0.5))
     assert ev[0] == Fill(1, 1, 1, BTCUSD, BUY, 100.0, 100.0, 0.5, 0.5, False)
     with pytest.raises(AttributeError):

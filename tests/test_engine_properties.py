@@ -215,8 +215,8 @@ def check_ice(eng: MatchingEngine) -> None:
         for o in acct.live.values():
             if o.children is not None:
                 kids = [c for c in o.children if c.level is not None]
-                assert len(kids) <= o.layers
-                assert all(0 < c.open <= o.sinc for c in kids)
+                assert len(kids) <= o.x.layers
+                assert all(0 < c.open <= o.x.sinc for c in kids)
                 assert sum(c.open for c in kids) == o.open
 
 
@@ -292,7 +292,7 @@ def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object
         # ---- priority among plain displayed orders
         for key, hits in resting_by_level.items():
             queue = [
-                o for o in before.get(key, []) if o.otype == T.LMT and o.attrs == "NNNNNNNNNNNN"
+                o for o in before.get(key, []) if o.otype == T.LMT and o.x.attrs == "NNNNNNNNNNNN"
             ]
             keys = [(o.account, o.oid) for o in queue]
             plain = [h for h in hits if h[0] in keys]

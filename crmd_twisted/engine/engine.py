@@ -212,124 +212,155 @@ class _BookSide:
         return None
 
 
+class _Ext:
+    """The fields of an order that only non-plain orders (stop, trailing, ICE,
+    display, attributes, replaced) use.  Plain LMT orders from the hot path share
+    :data:`_NO_EXT` (read-only), which keeps :class:`_Order` small: fewer slots to
+    initialise, and fewer references for the garbage collector to visit."""
+
+    __slots__ = (
+        "attrs",
+        "f_disp",
+        "f_pinc",
+        "f_poff",
+        "f_refr",
+        "f_sinc",
+        "f_stop",
+        "layer",
+        "layers",
+        "pinc",
+        "poff",
+        "replaced",
+        "sinc",
+        "stop",
+        "tdist",
+        "tloff",
+        "trig",
+        "triggered",
+        "tver",
+    )
+
+    attrs: str
+    f_disp: float
+    f_pinc: float
+    f_poff: float
+    f_refr: float
+    f_sinc: float
+    f_stop: float
+    layer: int  # ICE child: its layer number
+    layers: int
+    pinc: int
+    poff: int
+    replaced: bool
+    sinc: int
+    stop: int
+    tdist: int
+    tloff: int
+    trig: int
+    triggered: bool
+    tver: int
+
+    def __init__(self) -> None:
+        self.triggered = False
+        self.replaced = False
+        self.tver = 0
+        self.attrs = NO_ATTRIBUTES
+        self.stop = self.trig = self.layers = self.sinc = self.pinc = self.poff = 0
+        self.layer = self.tdist = self.tloff = 0
+        self.f_stop = self.f_disp = self.f_refr = self.f_sinc = self.f_pinc = self.f_poff = 0.0
+
+
+class _SharedExt(_Ext):
+    """The shared default :class:`_Ext`: writing to it is a bug (see ``_own_ext``)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):  # set once, by _Ext.__init__
+            raise AttributeError(f"shared _Ext is read-only ({name})")
+        object.__setattr__(self, name, value)
+
+
+_NO_EXT = _SharedExt()
+
+
 class _Order:
     """One live order (or ICE layer).  Ints: ticks and lots."""
 
     __slots__ = (
         "account",
         "armed",
-        "attrs",
         "avail",
         "book",
         "children",
         "day",
         "disp",
-        "f_disp",
-        "f_pinc",
-        "f_poff",
         "f_price",
-        "f_refr",
-        "f_sinc",
-        "f_stop",
         "filled",
         "hidden",
         "kind",
-        "layer",
-        "layers",
         "level",
         "lim",
         "oid",
         "open",
         "otype",
         "parent",
-        "pinc",
-        "poff",
         "pos",
         "price",
         "qty",
         "refr",
-        "replaced",
         "rp",
         "seq",
         "side",
-        "sinc",
         "state",
-        "stop",
-        "tdist",
         "tif",
-        "tloff",
-        "trig",
-        "triggered",
-        "tver",
         "wside",
+        "x",
     )  # fmt: skip
 
     # class-level annotations of the slots (no values: nothing changes at run time)
     account: int
     armed: bool  # OCO whose stop leg is armed
-    attrs: str
     avail: int  # lots executable now (displayed slice, or all of a hidden order)
     book: _Book
     children: list[_Order] | None  # ICE layers (None: not an ICE parent)
     day: int  # trading day of a DAY order, -1 otherwise
     disp: int
-    f_disp: float
-    f_pinc: float
-    f_poff: float
     f_price: float
-    f_refr: float
-    f_sinc: float
-    f_stop: float
     filled: int
     hidden: bool
     kind: int  # _STATIC / _PEGGED / _ICE_CHILD
-    layer: int  # ICE child: its layer number
-    layers: int
     level: _Level | None  # the level it rests on, None when not on the book
     lim: int | None  # limit in ticks, None: no limit (market)
     oid: int
     open: int
     otype: int
     parent: _Order | None  # ICE child: the ICE order
-    pinc: int
-    poff: int
     pos: _Pos
     price: int
     qty: int
     refr: int
-    replaced: bool
     rp: int  # reserve price in ticks
     seq: int
     side: int  # 1 buy, 2 sell (short sells included)
-    sinc: int
     state: int  # _DORMANT / _RESTING / _DONE
-    stop: int
-    tdist: int
     tif: int
-    tloff: int
-    trig: int
-    triggered: bool
-    tver: int
     wside: int  # side as on the wire
+    x: _Ext  # the fields that only special orders use (shared default: _NO_EXT)
 
     def __init__(self) -> None:
         self.parent = None
         self.children = None
         self.level = None
         self.armed = False
-        self.triggered = False
-        self.replaced = False
         self.kind = _STATIC
         self.hidden = False
         self.disp = 0
         self.refr = 0
         self.filled = 0
-        self.tver = 0
         self.day = -1
         self.seq = 0  # only orders whose priority matters outside their level get one
-        self.attrs = NO_ATTRIBUTES
-        self.stop = self.trig = self.layers = self.sinc = self.pinc = self.poff = 0
-        self.f_stop = self.f_disp = self.f_refr = self.f_sinc = self.f_pinc = self.f_poff = 0.0
+        self.x = _Ext()
 
 
 class _Book:
@@ -631,9 +662,9 @@ class MatchingEngine:
         elif o.level is not None:
             rest = pf(o.level.price)
         return OrderView(
-            o.account, o.oid, b.sym, o.wside, o.otype, o.f_price, o.f_stop, qf(o.qty),
-            qf(o.open), qf(o.filled), o.tif, o.attrs, o.f_disp, o.f_refr, o.layers,
-            o.f_sinc, o.f_pinc, o.f_poff, o.replaced, o.triggered, rest,
+            o.account, o.oid, b.sym, o.wside, o.otype, o.f_price, o.x.f_stop, qf(o.qty),
+            qf(o.open), qf(o.filled), o.tif, o.x.attrs, o.x.f_disp, o.x.f_refr, o.x.layers,
+            o.x.f_sinc, o.x.f_pinc, o.x.f_poff, o.x.replaced, o.x.triggered, rest,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ validation
@@ -681,7 +712,7 @@ class MatchingEngine:
         layers = sinc = pinc = poff = 0
         if ot == ICE:
             if o is not None and cmd.layers == 0:
-                layers, sinc, pinc, poff = o.layers, o.sinc, o.pinc, o.poff
+                layers, sinc, pinc, poff = o.x.layers, o.x.sinc, o.x.pinc, o.x.poff
             else:
                 layers = cmd.layers
                 if not 1 <= layers <= 10:
@@ -843,21 +874,21 @@ class MatchingEngine:
         o.wside = wside
         o.otype = ot
         o.tif = tif if ot != MKT else cmd.time_in_force
-        o.attrs = attrs
+        o.x.attrs = attrs
         o.price = price
-        o.stop = stop
+        o.x.stop = stop
         o.qty = qty
         o.open = qty
         o.rp = rp
         o.f_price = float(cmd.price) if ot != MKT else 0.0
-        o.f_stop = float(cmd.stop_limit_price)
-        o.f_disp = float(cmd.display_size)
-        o.f_refr = float(cmd.refresh_size)
-        o.layers = layers
-        o.f_sinc = float(cmd.size_increment)
-        o.f_pinc = float(cmd.price_increment)
-        o.f_poff = float(cmd.price_offset)
-        o.sinc, o.pinc, o.poff = sinc, pinc, poff
+        o.x.f_stop = float(cmd.stop_limit_price)
+        o.x.f_disp = float(cmd.display_size)
+        o.x.f_refr = float(cmd.refresh_size)
+        o.x.layers = layers
+        o.x.f_sinc = float(cmd.size_increment)
+        o.x.f_pinc = float(cmd.price_increment)
+        o.x.f_poff = float(cmd.price_offset)
+        o.x.sinc, o.x.pinc, o.x.poff = sinc, pinc, poff
         o.hidden = h_attr or ot == HIDDEN or ot == PEG_HIDDEN
         o.disp, o.refr = disp, refr
         self._seq += 1
@@ -876,7 +907,7 @@ class MatchingEngine:
             o.lim = price
             o.state = _RESTING
             if ot == OCO:
-                o.trig = stop
+                o.x.trig = stop
             self._aggress(book, o, ev)
             if ot == OCO and o.filled:
                 # the limit leg executed on arrival: the stop leg is never armed
@@ -937,10 +968,10 @@ class MatchingEngine:
         acct.live[oid] = o
         ev.append(_mk_acc(account, oid, book.sym, wside, ot, o.f_price, book.qg.to_float(qty)))
         if ot == SNIPER_MKT or ot == SNIPER_LMT:
-            o.trig = price
+            o.x.trig = price
             self._arm(o, self.rules.sniper_trigger, side == 2)
         else:
-            o.trig = price
+            o.x.trig = price
             if ot in _TRAILING:
                 self._init_trailing(book, o)
             self._arm(o, self.rules.stop_trigger, side == 1)
@@ -995,13 +1026,11 @@ class MatchingEngine:
         # is left unset), plus the fields of a plain limit order.
         o = _new_obj(_Order)
         o.parent = o.children = o.level = None
-        o.armed = o.triggered = o.replaced = o.hidden = False
+        o.armed = o.hidden = False
         o.kind = _STATIC
-        o.disp = o.refr = o.filled = o.tver = o.seq = 0
+        o.disp = o.refr = o.filled = o.seq = 0
         o.day = -1
-        o.attrs = NO_ATTRIBUTES
-        o.stop = o.trig = o.layers = o.sinc = o.pinc = o.poff = 0
-        o.f_stop = o.f_disp = o.f_refr = o.f_sinc = o.f_pinc = o.f_poff = 0.0
+        o.x = _NO_EXT  # shared: a plain LMT order has no special fields (see _own_ext)
         o.account = account
         o.oid = oid
         o.book = book
@@ -1085,9 +1114,7 @@ class MatchingEngine:
             return
         levels = opp.levels
         sym = book.sym
-        pf = book.pg.to_float
-        pk = book.pk
-        qf = book.qg.to_float
+        pk = book.pk  # 0: the slow to_float conversions below
         qk = book.qg.k
         live_of = self._accounts
         need = t.open
@@ -1097,13 +1124,14 @@ class MatchingEngine:
         exec_id = self._exec_id
         append = ev.append
         px = 0
+        tcost = 0  # the taker's position is updated once, after the sweep
         while need and keys:
             k = keys[-1]
             if k < lim_key:
                 break
             lvl = levels[k]
             px = lvl.price
-            fpx = px / pk if pk else pf(px)  # pf inlined for integer ticks per unit
+            fpx = px / pk if pk else book.pg.to_float(px)
             q = lvl.q
             h = lvl.h
             while need:
@@ -1137,30 +1165,25 @@ class MatchingEngine:
                     p.open -= x
                 p.filled += x
                 pos = p.pos
+                cost = px * x
+                tcost += cost
                 if tbuy:
                     pos.os -= x
                     pos.osc -= p.rp * x
                     pos.es += x
-                    pos.esc += px * x
-                    tpos.ol -= x
-                    tpos.olc -= t.rp * x
-                    tpos.el += x
-                    tpos.elc += px * x
+                    pos.esc += cost
                 else:
                     pos.ol -= x
                     pos.olc -= p.rp * x
                     pos.el += x
-                    pos.elc += px * x
-                    tpos.os -= x
-                    tpos.osc -= t.rp * x
-                    tpos.es += x
-                    tpos.esc += px * x
+                    pos.elc += cost
                 exec_id += 1
                 if qk:
                     fx = x / qk
                     prem = p.open / qk
                     trem = need / qk
                 else:
+                    qf = book.qg.to_float
                     fx = qf(x)
                     prem = qf(p.open)
                     trem = qf(need)
@@ -1216,6 +1239,16 @@ class MatchingEngine:
         done = t.open - need
         t.open = need
         t.filled += done
+        if tbuy:
+            tpos.ol -= done
+            tpos.olc -= t.rp * done
+            tpos.el += done
+            tpos.elc += tcost
+        else:
+            tpos.os -= done
+            tpos.osc -= t.rp * done
+            tpos.es += done
+            tpos.esc += tcost
         self._exec_id = exec_id
         if px:
             book.last = px
@@ -1225,7 +1258,7 @@ class MatchingEngine:
     def _disarm_oco(self, o: _Order, ev: list[Event]) -> None:
         """The limit leg of an OCO executed: its stop leg goes away."""
         o.armed = False
-        o.tver += 1
+        o.x.tver += 1
         o.book.ndormant -= 1
         ev.append(
             _mk_can(o.account, o.oid, o.oid, o.book.sym, o.wside, 0.0, CancelReason.OCO_SIBLING)
@@ -1338,10 +1371,10 @@ class MatchingEngine:
             self._unrest(o)
         if o.armed:
             o.armed = False
-            o.tver += 1
+            o.x.tver += 1
             book.ndormant -= 1
         elif o.state == _DORMANT:
-            o.tver += 1
+            o.x.tver += 1
             book.ndormant -= 1
         open_ = o.open
         p = o.pos
@@ -1442,7 +1475,7 @@ class MatchingEngine:
         book = o.book
         ot = o.otype
         d_attr = o.disp > 0
-        r = self._check_fields(book, ot, cmd, d_attr, o.f_stop, o)
+        r = self._check_fields(book, ot, cmd, d_attr, o.x.f_stop, o)
         if type(r) is not tuple:
             ev.append(_mk_rej(account, oid, r, orig))
             return None
@@ -1462,7 +1495,7 @@ class MatchingEngine:
                     OrderType(ot),
                     o.tif,
                     float(cmd.price),
-                    float(cmd.stop_limit_price) or o.f_stop,
+                    float(cmd.stop_limit_price) or o.x.f_stop,
                     book.pg.to_float(rp),
                     book.qg.to_float(new_open),
                     None,
@@ -1475,6 +1508,8 @@ class MatchingEngine:
                 return None
         # ---- accepted
         acct.seen.add(oid)
+        if o.x is _NO_EXT:  # a plain LMT order from the hot path: give it its own fields
+            o.x = _Ext()
         old_lim = o.lim
         old_open = o.open
         keep = False
@@ -1492,19 +1527,19 @@ class MatchingEngine:
         del acct.live[orig]
         acct.live[oid] = o
         o.oid = oid
-        o.replaced = True
+        o.x.replaced = True
         o.rp = rp
         o.f_price = float(cmd.price)
         if stop:
-            o.f_stop = float(cmd.stop_limit_price) or o.f_stop
+            o.x.f_stop = float(cmd.stop_limit_price) or o.x.f_stop
         if ot == ICE and cmd.layers:
-            o.f_sinc = float(cmd.size_increment)
-            o.f_pinc = float(cmd.price_increment)
-            o.f_poff = float(cmd.price_offset)
+            o.x.f_sinc = float(cmd.size_increment)
+            o.x.f_pinc = float(cmd.price_increment)
+            o.x.f_poff = float(cmd.price_offset)
         if disp and (cmd.display_size or cmd.refresh_size):
-            o.f_disp = float(cmd.display_size)
-            o.f_refr = float(cmd.refresh_size)
-        o.layers, o.sinc, o.pinc, o.poff = layers, sinc, pinc, poff
+            o.x.f_disp = float(cmd.display_size)
+            o.x.f_refr = float(cmd.refresh_size)
+        o.x.layers, o.x.sinc, o.x.pinc, o.x.poff = layers, sinc, pinc, poff
         o.disp, o.refr = disp, refr
         o.qty = qty
         ev.append(
@@ -1532,16 +1567,16 @@ class MatchingEngine:
                 lvl.vis -= o.avail - na
                 o.avail = na
             o.price = price
-            o.stop = stop
-            if o.armed and stop != o.trig:
-                o.trig = stop
-                o.tver += 1
+            o.x.stop = stop
+            if o.armed and stop != o.x.trig:
+                o.x.trig = stop
+                o.x.tver += 1
                 self._arm(o, self.rules.stop_trigger, o.side == 1)
             return book
         if o.state == _DORMANT:
-            o.price, o.stop, o.open = price, stop, new_open
-            o.trig = price
-            o.tver += 1
+            o.price, o.x.stop, o.open = price, stop, new_open
+            o.x.trig = price
+            o.x.tver += 1
             if ot == SNIPER_MKT or ot == SNIPER_LMT:
                 self._arm(o, self.rules.sniper_trigger, o.side == 2)
             else:
@@ -1557,7 +1592,7 @@ class MatchingEngine:
             self._place_ice(book, o)
             return book
         self._unrest(o, eager=True)
-        o.price, o.stop, o.open = price, stop, new_open
+        o.price, o.x.stop, o.open = price, stop, new_open
         self._seq += 1
         o.seq = self._seq
         if o.kind == _PEGGED:
@@ -1566,8 +1601,8 @@ class MatchingEngine:
             return book
         o.lim = new_lim
         if o.armed:
-            o.trig = stop
-            o.tver += 1
+            o.x.trig = stop
+            o.x.tver += 1
             self._arm(o, self.rules.stop_trigger, o.side == 1)
         self._aggress(book, o, ev)
         if o.open:
@@ -1610,27 +1645,27 @@ class MatchingEngine:
         out = []
         for j in range(n):
             if o.side == 1:
-                p = lim if ref is None else min(lim, ref - o.poff - j * o.pinc)
+                p = lim if ref is None else min(lim, ref - o.x.poff - j * o.x.pinc)
                 p = max(p, 1)
             else:
-                p = lim if ref is None else max(lim, ref + o.poff + j * o.pinc)
+                p = lim if ref is None else max(lim, ref + o.x.poff + j * o.x.pinc)
             out.append(p)
         return out
 
     def _place_ice(self, book: _Book, o: _Order) -> None:
         """Split ICE ``o`` into its layers and put them on the book."""
         left = o.open
-        n = -(-left // o.sinc)
-        prices = self._ice_prices(book, o, o.layers)[o.layers - n :]
+        n = -(-left // o.x.sinc)
+        prices = self._ice_prices(book, o, o.x.layers)[o.x.layers - n :]
         kids: list[_Order] = []
         # the deepest layers are the ones already consumed
         for j, px in enumerate(prices):
             c = _Order()
             c.account, c.oid, c.book, c.side, c.wside = o.account, o.oid, book, o.side, o.wside
             c.otype, c.parent, c.kind, c.hidden = ICE, o, _ICE_CHILD, o.hidden
-            size = left - o.sinc * (n - 1) if j == 0 else o.sinc
+            size = left - o.x.sinc * (n - 1) if j == 0 else o.x.sinc
             c.open = c.qty = size
-            c.layer = o.layers - n + j
+            c.x.layer = o.x.layers - n + j
             c.pos = o.pos
             c.rp = o.rp
             c.state = _RESTING
@@ -1651,9 +1686,9 @@ class MatchingEngine:
                 continue
             if o.children is not None:
                 kids = [c for c in o.children if c.level is not None]
-                prices = self._ice_prices(book, o, o.layers)
+                prices = self._ice_prices(book, o, o.x.layers)
                 for c in kids:
-                    np_ = prices[c.layer]
+                    np_ = prices[c.x.layer]
                     if c.level is not None and c.level.price != np_:
                         self._unrest(c, eager=True)
                         self._rest(book, c, np_)
@@ -1675,7 +1710,7 @@ class MatchingEngine:
         if heap is None:
             heap = o.book.heaps[key] = []
         self._seq += 1
-        heapq.heappush(heap, (o.trig if rising else -o.trig, self._seq, o, o.tver))
+        heapq.heappush(heap, (o.x.trig if rising else -o.x.trig, self._seq, o, o.x.tver))
 
     def _reference(self, book: _Book, source: int, side: int) -> int | None:
         if source == TriggerSource.LAST_TRADE:
@@ -1686,10 +1721,10 @@ class MatchingEngine:
         r = self.rules
         ref = self._reference(book, r.stop_trigger, o.side)
         if r.trailing_mode == TrailingMode.INITIAL_DISTANCE and ref is not None:
-            o.tdist = abs(o.trig - ref)
+            o.x.tdist = abs(o.x.trig - ref)
         else:
-            o.tdist = r.trailing_ticks
-        o.tloff = o.stop - o.price  # TSL: limit distance from the stop
+            o.x.tdist = r.trailing_ticks
+        o.x.tloff = o.x.stop - o.price  # TSL: limit distance from the stop
         if o not in book.trailing:
             book.trailing.append(o)
 
@@ -1705,16 +1740,16 @@ class MatchingEngine:
             if ref is None:
                 continue
             if o.side == 2:
-                ns = ref - o.tdist
-                if ns > o.trig:
-                    o.trig = ns
-                    o.tver += 1
+                ns = ref - o.x.tdist
+                if ns > o.x.trig:
+                    o.x.trig = ns
+                    o.x.tver += 1
                     self._arm(o, src, False)
             else:
-                ns = ref + o.tdist
-                if ns < o.trig:
-                    o.trig = ns
-                    o.tver += 1
+                ns = ref + o.x.tdist
+                if ns < o.x.trig:
+                    o.x.trig = ns
+                    o.x.tver += 1
                     self._arm(o, src, True)
         book.trailing = keep
 
@@ -1726,7 +1761,7 @@ class MatchingEngine:
                 continue
             while heap:
                 k, _s, o, ver = heap[0]
-                if o.tver != ver or not (o.state == _DORMANT or o.armed):
+                if o.x.tver != ver or not (o.state == _DORMANT or o.armed):
                     heapq.heappop(heap)
                     continue
                 if (k <= ref) if rising else (k <= -ref):
@@ -1739,9 +1774,9 @@ class MatchingEngine:
     def _fire(self, book: _Book, o: _Order, ev: list[Event]) -> None:
         ot = o.otype
         book.ndormant -= 1
-        o.tver += 1
-        o.triggered = True
-        ev.append(_mk_trg(o.account, o.oid, book.sym, o.wside, ot, book.pg.to_float(o.trig)))
+        o.x.tver += 1
+        o.x.triggered = True
+        ev.append(_mk_trg(o.account, o.oid, book.sym, o.wside, ot, book.pg.to_float(o.x.trig)))
         if ot == OCO:
             o.armed = False
             self._unrest(o)
@@ -1750,9 +1785,9 @@ class MatchingEngine:
             )
             o.lim = None
         elif ot == STOP_LMT:
-            o.lim = o.stop
+            o.lim = o.x.stop
         elif ot == TSL:
-            o.lim = o.trig + o.tloff if self.rules.tsl_limit_trails else o.stop
+            o.lim = o.x.trig + o.x.tloff if self.rules.tsl_limit_trails else o.x.stop
             o.lim = max(o.lim, 1)
         elif ot == SNIPER_LMT:
             o.lim = o.price
