@@ -188,37 +188,44 @@ def run_ours(cmds: list[Command], engine: MatchingEngine | None = None) -> tuple
 # ---------------------------------------------------------------------- depth scaling
 
 
+def deep_book(d: int, seed: int) -> MatchingEngine:
+    """An engine holding ``d`` resting orders over 2*max(d/50, 50) levels, never crossing."""
+    rng = random.Random(seed)
+    eng = MatchingEngine(clock=lambda: 0)
+    spread = max(d // 50, 50)
+    submit = eng.submit
+    for i in range(d):
+        side = 1 if i % 2 else 2
+        off = rng.randint(5, spread)
+        ticks = MID - off if side == 1 else MID + off
+        submit(NewOrder(1 + i % 100, 10_000_000 + i, SYM, side, 1, ticks * TICK, 0.01, 2))
+    return eng
+
+
 def depth_scaling(depths: list[int], seed: int, batch: int) -> None:
     print(
-        "\ncost per command vs resting orders (adds near touch / cancels / marketable / replaces)"
+        "\ncost per command vs resting orders (adds near touch / cancels / marketable / replaces;"
+        "\nthe same batch on two identical books, one with the gc on, one with it off)"
     )
+    cmds = workload(batch, seed + 1, (0.5, 0.3, 0.1, 0.1))
     for d in depths:
-        rng = random.Random(seed)
-        eng = MatchingEngine(clock=lambda: 0)
-        # a deep book: d resting orders spread over 2*max(d/50, 50) levels, never crossing
-        spread = max(d // 50, 50)
-        ids: list[tuple[int, int]] = []
-        for i in range(d):
-            side = 1 if i % 2 else 2
-            off = rng.randint(5, spread)
-            ticks = MID - off if side == 1 else MID + off
-            acct = 1 + i % 100
-            eng.submit(NewOrder(acct, 10_000_000 + i, SYM, side, 1, ticks * TICK, 0.01, 2))
-            ids.append((acct, 10_000_000 + i))
-        on = workload(batch, seed + 1, (0.5, 0.3, 0.1, 0.1))
-        off = workload(batch, seed + 2, (0.5, 0.3, 0.1, 0.1))
-        gc.collect()
-        el_on, nev = run_ours(on, eng)
-        gc.collect()
-        gc.disable()
-        el_off, _ = run_ours(off, eng)
-        gc.enable()
+        res: list[tuple[float, int]] = []
+        for gc_on in (True, False):
+            eng = deep_book(d, seed)
+            gc.collect()
+            if not gc_on:
+                gc.disable()
+            try:
+                res.append(run_ours(cmds, eng))
+            finally:
+                gc.enable()
+            del eng
+            gc.collect()
+        (el_on, nev), (el_off, _) = res
         print(
             f"  {d:>9,} resting: {el_on / batch * 1e6:6.2f} us/command gc on, "
-            f"{el_off / batch * 1e6:6.2f} gc off ({nev / el_on:,.0f} events/s)"
+            f"{el_off / batch * 1e6:6.2f} gc off ({nev / el_on:,.0f} events/s gc on)"
         )
-        del eng, ids
-        gc.collect()
 
 
 def main() -> None:

@@ -271,7 +271,7 @@ class _Ext:
 
 
 class _SharedExt(_Ext):
-    """The shared default :class:`_Ext`: writing to it is a bug (see ``_own_ext``)."""
+    """The shared default :class:`_Ext`: read-only, so a missed copy fails loudly."""
 
     __slots__ = ()
 
@@ -1030,7 +1030,7 @@ class MatchingEngine:
         o.kind = _STATIC
         o.disp = o.refr = o.filled = o.seq = 0
         o.day = -1
-        o.x = _NO_EXT  # shared: a plain LMT order has no special fields (see _own_ext)
+        o.x = _NO_EXT  # shared, read-only: _replace gives the order its own first
         o.account = account
         o.oid = oid
         o.book = book
