@@ -27,6 +27,7 @@ from crmd_twisted.engine import (
     CancelOrder,
     Cancelled,
     CancelReason,
+    Event,
     Fill,
     Instrument,
     MatchingEngine,
@@ -352,7 +353,7 @@ class OrderEntryCore:
             session.send(
                 RiskUserSymbol(
                     message_type=TransactionType.RISK_USER_SYMBOL,
-                    **self._risk_fields(session, inst.symbol_enum),  # type: ignore[arg-type]
+                    **self._risk_fields(session, inst.symbol_enum),
                 )
             )
 
@@ -362,7 +363,7 @@ class OrderEntryCore:
         session.send(
             CollateralData(
                 message_type=TransactionType.COLLATERAL_DATA,
-                **self._risk_fields(session, request.symbol_enum),  # type: ignore[arg-type]
+                **self._risk_fields(session, request.symbol_enum),
             )
         )
 
@@ -577,7 +578,7 @@ class OrderEntryCore:
         self,
         session: Session | None,
         req: Transaction | None,
-        events: list[object],
+        events: list[Event],
         owned: bool = False,
     ) -> None:
         """Turn engine events into frames.
