@@ -198,7 +198,7 @@ def check_book(eng: MatchingEngine) -> None:
             live_h = [o for o in lvl.h if o.level is lvl]
             assert all(not o.hidden for o in live_q) and all(o.hidden for o in live_h)
             assert lvl.n == len(live_q) + len(live_h) > 0
-            assert lvl.nvis == len(live_q)
+            assert lvl.nhid == len(live_h)
             vis = sum(o.avail for o in live_q)
             assert lvl.vis == vis
             assert lvl.tot == sum(o.open for o in live_q + live_h)

@@ -172,14 +172,14 @@ class _Account:
 
 
 class _Level:
-    __slots__ = ("h", "n", "npeg", "nvis", "price", "q", "tot", "vis")
+    __slots__ = ("h", "n", "nhid", "npeg", "price", "q", "tot", "vis")
 
     def __init__(self, price: int) -> None:
         self.price = price
         self.q: deque[_Order] = deque()
         self.h: deque[_Order] = deque()
         self.vis = 0  # displayed lots
-        self.nvis = 0  # live displayed entries
+        self.nhid = 0  # live hidden entries (displayed entries = n - nhid, counted rarely)
         self.tot = 0  # all executable lots (displayed, reserve, hidden)
         self.n = 0  # live entries
         # live pegged entries and ICE layers; static entries = n - npeg.  Counting
@@ -531,7 +531,7 @@ class MatchingEngine:
             while i >= 0 and len(res) < levels:
                 lvl = lv[keys[i]]
                 if lvl.vis > 0:
-                    res.append(DepthLevel(pf(lvl.price), qf(lvl.vis), lvl.nvis))
+                    res.append(DepthLevel(pf(lvl.price), qf(lvl.vis), lvl.n - lvl.nhid))
                 i -= 1
             out.append(res)
         return out[0], out[1]
@@ -1075,7 +1075,6 @@ class MatchingEngine:
             o.avail = open_
             lvl.q.append(o)
             lvl.vis += open_
-            lvl.nvis += 1
             lvl.tot += open_
             lvl.n += 1
             o.level = lvl
@@ -1217,9 +1216,9 @@ class MatchingEngine:
                     else:
                         if shown:
                             q.popleft()
-                            lvl.nvis -= 1
                         else:
                             h.popleft()
+                            lvl.nhid -= 1
                         o.level = None
                         lvl.n -= 1
                         if o.kind != _STATIC:
@@ -1320,12 +1319,12 @@ class MatchingEngine:
         if o.hidden:
             o.avail = o.open
             lvl.h.append(o)
+            lvl.nhid += 1
         else:
             d = o.disp
             o.avail = d if d and d < o.open else o.open
             lvl.q.append(o)
             lvl.vis += o.avail
-            lvl.nvis += 1
         lvl.tot += o.open
         lvl.n += 1
         if o.kind != _STATIC:
@@ -1338,11 +1337,11 @@ class MatchingEngine:
         if lvl is None:
             return
         if o.hidden:
+            lvl.nhid -= 1
             if eager:
                 lvl.h.remove(o)
         else:
             lvl.vis -= o.avail
-            lvl.nvis -= 1
             if eager:
                 lvl.q.remove(o)
         lvl.tot -= o.open
@@ -1414,7 +1413,6 @@ class MatchingEngine:
         # hot path: a plain displayed order resting on the book
         open_ = o.open
         lvl.vis -= o.avail
-        lvl.nvis -= 1
         lvl.tot -= open_
         lvl.n -= 1
         o.level = None
