@@ -155,10 +155,9 @@ class RawClient(CRMDClientProtocol):
             setattr(tx, name, value)
         return tx
 
-    def cancelOf(self, live: Transaction, **fields: Any) -> Transaction:
-        """An ORDER_CANCEL of *live* (an order as acknowledged)."""
+    def _amend(self, live: Transaction, message_type: int, fields: dict[str, Any]) -> Transaction:
         tx = live.replace(
-            message_type=TransactionType.ORDER_CANCEL,
+            message_type=message_type,
             order_id=self.newId(),
             orig_order_id=live.order_id,
             orig_price=live.price,
@@ -169,19 +168,13 @@ class RawClient(CRMDClientProtocol):
             setattr(tx, name, value)
         return tx
 
+    def cancelOf(self, live: Transaction, **fields: Any) -> Transaction:
+        """An ORDER_CANCEL of *live* (an order as acknowledged)."""
+        return self._amend(live, TransactionType.ORDER_CANCEL, fields)
+
     def replaceOf(self, live: Transaction, **fields: Any) -> Transaction:
         """A CANCEL_REPLACE of *live* with *fields* (new price / qty)."""
-        tx = live.replace(
-            message_type=TransactionType.CANCEL_REPLACE,
-            order_id=self.newId(),
-            orig_order_id=live.order_id,
-            orig_price=live.price,
-            sending_time=self.now(),
-            reject_reason=0,
-        )
-        for name, value in fields.items():
-            setattr(tx, name, value)
-        return tx
+        return self._amend(live, TransactionType.CANCEL_REPLACE, fields)
 
     def send(self, tx: Message) -> Message:
         """Send *tx* exactly as built (numbered by the protocol)."""
