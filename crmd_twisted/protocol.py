@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import TimeoutMixin
@@ -69,6 +69,8 @@ class CRMDProtocol(Protocol, TimeoutMixin):
     idleTimeout: float | None = None
     #: Log hex and decoded fields of every frame (like the reference's "[lib]" lines).
     wireTrace: bool = False
+    #: Disable Nagle's algorithm on TCP connections (frames are small and urgent).
+    tcpNoDelay: bool = True
     #: Emit one structured log event per frame in and out.
     logFrames: bool = True
     #: "client" or "server": decides what ``last_seq_num`` of a logon carries.
@@ -105,6 +107,9 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         super().makeConnection(transport)
 
     def connectionMade(self) -> None:
+        if self.tcpNoDelay and ITCPTransport.providedBy(self.transport):
+            # one frame per order: do not let Nagle hold a frame back for the next one
+            self.transport.setTcpNoDelay(True)
         peer = self.transport.getPeer() if self.transport is not None else None
         host, port = getattr(peer, "host", None), getattr(peer, "port", None)
         self.peer = f"{host}:{port}" if host is not None else str(peer)
