@@ -72,7 +72,7 @@ async def run(reactor: Any, host: str, port: int) -> Transaction:
                        trading_session_id=grant.trading_session_id)
     client.requestInstruments()
     answer = await client.done
-    client.logOut()
+    await client.logOut()
     return answer
 
 

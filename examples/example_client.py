@@ -119,7 +119,7 @@ async def run(reactor: Any, args: argparse.Namespace) -> None:
         oes.sendTransaction(tx)
         sent += 1
         await task.deferLater(reactor, args.interval, lambda: None)
-    oes.logOut()
+    await oes.logOut()
     print("logged out", flush=True)
 
 

@@ -134,7 +134,7 @@ async def run(reactor: Any, args: argparse.Namespace) -> None:
             continue
         await task.deferLater(reactor, 0.3, lambda: None)  # let the replies print
     if oes is not None:
-        oes.logOut()
+        await oes.logOut()
     stdin.loseConnection()
     print("bye", flush=True)
 

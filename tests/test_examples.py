@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import defer, error, protocol, reactor
+from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 
 from crmd_twisted.testing import SimulatedExchange
 
@@ -62,6 +64,23 @@ async def run_example(args: list[str], stdin: str = "") -> tuple[str, str, int]:
     return await proto.done
 
 
+@contextmanager
+def logged(text: str) -> Iterator[list[str]]:
+    """Collect the log lines containing *text* (what the in-process servers log)."""
+    lines: list[str] = []
+
+    def observe(event: LogEvent) -> None:
+        line = formatEvent(event)
+        if text in line:
+            lines.append(line)
+
+    globalLogPublisher.addObserver(observe)
+    try:
+        yield lines
+    finally:
+        globalLogPublisher.removeObserver(observe)
+
+
 @pytest_twisted.async_yield_fixture
 async def exchange() -> AsyncIterator[SimulatedExchange]:
     ex = SimulatedExchange()
@@ -74,9 +93,11 @@ async def exchange() -> AsyncIterator[SimulatedExchange]:
 async def test_example_client_asks_for_its_settings(exchange: SimulatedExchange) -> None:
     host, port = exchange.aes_address
     answers = f"{host}\n{port}\nexample-key\nexampl\n1001\n"
-    out, err, status = await run_example(
-        [str(EXAMPLES / "example_client.py"), "--count", "36", "--interval", "0.02"], answers
-    )
+    with logged("logout from account 1001 user exampl") as logouts:
+        out, err, status = await run_example(
+            [str(EXAMPLES / "example_client.py"), "--count", "36", "--interval", "0.02"], answers
+        )
+    assert len(logouts) == 2, logouts  # the AES after the redirect, the OES at the end
     assert status == 0, err
     assert "AES logon ok" in out
     assert "OES logon ok" in out
@@ -121,10 +142,12 @@ async def test_menu_client_sends_each_choice(exchange: SimulatedExchange) -> Non
 @pytest_twisted.ensureDeferred
 async def test_full_flow_client(exchange: SimulatedExchange) -> None:
     host, port = exchange.aes_address
-    out, err, status = await run_example(
-        [str(EXAMPLES / "full_flow_client.py"), "--host", host, "--port", str(port)]
-    )
+    with logged("logout from account 1001 user alice") as logouts:
+        out, err, status = await run_example(
+            [str(EXAMPLES / "full_flow_client.py"), "--host", host, "--port", str(port)]
+        )
     assert status == 0, err
+    assert len(logouts) == 2, logouts  # AES after the redirect, OES on stopService
     lines = out.strip().splitlines()
     assert lines[0].startswith("logged on to the OES")
     assert lines[1].startswith("new order ") and lines[1].endswith(": ORDER_ACK")

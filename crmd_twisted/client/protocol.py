@@ -85,6 +85,7 @@ class CRMDClientProtocol(CRMDProtocol):
         self.logoutReason: int | None = None
         self._logonWaiter: defer.Deferred[ClientLogon] | None = None
         self._logonTimer: IDelayedCall | None = None
+        self._closedWaiters: list[defer.Deferred[None]] = []
         self.connected = False
 
     def connectionMade(self) -> None:
@@ -98,6 +99,9 @@ class CRMDClientProtocol(CRMDProtocol):
         self._cancelLogonTimer()
         if waiter is not None:
             waiter.errback(reason if reason is not None else Failure(ConnectionError("lost")))
+        closed, self._closedWaiters = self._closedWaiters, []
+        for d in closed:
+            d.callback(None)
 
     # -- logon / logout ----------------------------------------------------------------------
 
@@ -147,10 +151,24 @@ class CRMDClientProtocol(CRMDProtocol):
             waiter.errback(LogonTimeout(f"no logon reply within {self.logonTimeout}s"))
             self.loseConnection()
 
-    def logOut(self) -> None:
-        """Send a LOGOUT (the server closes without replying) and close."""
+    def whenClosed(self) -> defer.Deferred[None]:
+        """Fires once the connection is closed (at once if it already is)."""
+        if not self.connected:
+            return defer.succeed(None)
+        d: defer.Deferred[None] = defer.Deferred()
+        self._closedWaiters.append(d)
+        return d
+
+    def logOut(self) -> defer.Deferred[None]:
+        """Send a LOGOUT (the server closes without replying) and close.
+
+        The Deferred fires when the connection is closed, i.e. after the logout
+        frame was written out: a program that exits right after logging out
+        should wait for it.
+        """
+        closed = self.whenClosed()
         if not self.connected or self._closing:
-            return
+            return closed
         creds = self.credentials
         self.sendMessage(
             ClientLogon(
@@ -163,6 +181,7 @@ class CRMDClientProtocol(CRMDProtocol):
             )
         )
         self.loseConnection()
+        return closed
 
     def msg_client_logon(self, message: ClientLogon) -> None:
         if message.logon_type == LogonType.LOGOUT:
