@@ -19,6 +19,7 @@ from crmd_twisted.client import (
     OrderState,
     RequestRejected,
 )
+from crmd_twisted.accounts import Account, AccountDirectory
 from crmd_twisted.testing import SimulatedExchange, client_ready
 from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
@@ -169,6 +170,24 @@ class FullFlowTests(ExchangeCase):
         self.assertAlmostEqual(r.executed_short_position, 0.25)
         self.assertEqual(self.engine_open(ALICE), {})
         self.assertEqual(self.engine_open(BOB), {bid.order_id: 0.75})
+
+
+class OutstandingLimitTests(ExchangeCase):
+    async def test_client_queues_beyond_the_limit_it_learns_at_logon(self) -> None:
+        """The OES answers after 30 ms and allows 3 requests in flight: 10 orders
+        submitted at once all get ORDER_ACK (none OUTSTANDING_OPEN_REQUESTS_EXCEEDED),
+        because the client holds back what exceeds the limit the OES told it."""
+        directory = AccountDirectory([Account(ALICE, "alice", open_order_limit=3)], open=False)
+        await self.start_exchange(accounts=directory, match_delay=0.03)
+        alice = await self.ready(ALICE, "alice")
+        self.assertEqual(alice.open_order_limit, 3)
+        answers = [
+            alice.new_order(1, Side.BUY, 0.1, price=20000.0 + 0.5 * i) for i in range(10)
+        ]
+        self.assertEqual(alice.orders.in_flight(), 3)
+        acks = await defer.gatherResults(answers, consumeErrors=True)
+        self.assertEqual({tx.message_type for tx in acks}, {TransactionType.ORDER_ACK})
+        self.assertEqual(len(self.engine_open(ALICE)), 10)
 
 
 class FailoverTests(ExchangeCase):

@@ -670,6 +670,8 @@ class CRMDClient(Service):
             query.replies.append(message)
         elif isinstance(message, CollateralData):
             done = True
+            if message.open_order_request_limit:  # the OES tells the in-flight limit here too
+                self.open_order_limit = message.open_order_request_limit
             if kind == "collateral":
                 query.replies.append(message)
         else:
