@@ -18,6 +18,7 @@ from crmd_twisted.client import (
     CRMDClientProtocol,
     OrderState,
     RequestRejected,
+    RequestTimeout,
 )
 from crmd_twisted.accounts import Account, AccountDirectory
 from crmd_twisted.testing import SimulatedExchange, client_ready
@@ -188,6 +189,21 @@ class OutstandingLimitTests(ExchangeCase):
         acks = await defer.gatherResults(answers, consumeErrors=True)
         self.assertEqual({tx.message_type for tx in acks}, {TransactionType.ORDER_ACK})
         self.assertEqual(len(self.engine_open(ALICE)), 10)
+
+
+class RequestTimeoutTests(ExchangeCase):
+    async def test_order_without_answer_times_out_but_stays_tracked(self) -> None:
+        await self.start_exchange(secondary=False)
+        alice = await self.ready(ALICE, "alice", request_timeout=0.3)
+        self.exchange.oes_factories[0].matchDelay = 0.8  # the OES becomes slow
+        d = alice.new_order(1, Side.BUY, 0.1, price=20000.0)
+        with self.assertRaises(RequestTimeout) as caught:
+            await d
+        self.assertIn("ORDER_NEW", str(caught.exception))
+        (order,) = alice.orders.by_id.values()
+        self.assertIs(order.state, OrderState.PENDING_NEW)
+        await wait_for(lambda: order.state is OrderState.NEW, timeout=3.0)
+        self.assertIn(order.order_id, self.engine_open(ALICE))
 
 
 class FailoverTests(ExchangeCase):

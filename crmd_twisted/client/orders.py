@@ -101,6 +101,8 @@ class PendingRequest:
     resent: bool = False
     #: Whoever waits for the answer (the session keeps a Deferred here).
     waiter: Any = None
+    #: The session's deadline for the first answer while the request is out.
+    timer: Any = None
 
     @property
     def counted(self) -> bool:

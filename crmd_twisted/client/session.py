@@ -567,6 +567,12 @@ class CRMDClient(Service):
         self.connection = None
         self.disconnects += 1
         self._ready = False
+        # unanswered requests go out again after the reconnect: their deadline restarts then
+        for pending in self.orders.pending.values():
+            if pending.timer is not None:
+                if pending.timer.active():
+                    pending.timer.cancel()
+                pending.timer = None
         # the internal queries of that connection die with it
         for query in [q for q in self._queries if q.internal]:
             self._queries.remove(query)
@@ -807,9 +813,33 @@ class CRMDClient(Service):
                 continue  # answered meanwhile (e.g. found in the reconcile listing)
             pending.sent = True
             proto.sendTransaction(pending.request)
+            if pending.waiter is not None and pending.timer is None:
+                pending.timer = self.clock.callLater(
+                    self.request_timeout, self._request_timed_out, pending
+                )
+
+    def _request_timed_out(self, pending: PendingRequest) -> None:
+        """No answer within ``request_timeout`` of sending: fail the caller's Deferred.
+
+        The request stays tracked: an answer that comes later still updates the order.
+        """
+        pending.timer = None
+        waiter, pending.waiter = pending.waiter, None
+        if waiter is not None and not waiter.called:
+            kind = coerce(TransactionType, pending.request.message_type)
+            waiter.errback(
+                RequestTimeout(
+                    f"no answer to {getattr(kind, 'name', kind)} {pending.request.order_id} "
+                    f"within {self.request_timeout}s"
+                )
+            )
 
     @staticmethod
     def _answer(pending: PendingRequest, result: Transaction | Failure) -> None:
+        if pending.timer is not None:
+            if pending.timer.active():
+                pending.timer.cancel()
+            pending.timer = None
         waiter, pending.waiter = pending.waiter, None
         if waiter is not None and not waiter.called:
             if isinstance(result, Failure):
