@@ -57,7 +57,7 @@ class Transcript:
                 if tx.cancel_qty:
                     detail += f" cancelled {tx.cancel_qty:g}"
                 self.say(f"    {who} <- {_kind(tx)} {detail}")
-            elif event.kind == "state":
+            elif event.kind == "state" and event.state in ("disconnected", "retrying", "failed"):
                 self.say(f"    {who}: session {event.state}")
 
         return observe
@@ -73,8 +73,10 @@ async def run_demo(out: TextIO, reactor: IReactorTCP | None = None) -> None:
     clients: list[CRMDClient] = []
     try:
         t.section("alice and bob log on: AES logon -> redirect -> OES logon")
-        alice = exchange.client(account=1001, user="alice", api_key="alice-key")
-        bob = exchange.client(account=1002, user="bob", api_key="bob-key")
+        alice = exchange.client(
+            account=1001, user="alice", api_key="alice-key", first_order_id=10_001
+        )
+        bob = exchange.client(account=1002, user="bob", api_key="bob-key", first_order_id=20_001)
         for name, c in (("alice", alice), ("bob", bob)):
             c.add_observer(t.observer(name))
             clients.append(c)

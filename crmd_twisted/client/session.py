@@ -532,10 +532,10 @@ class CRMDClient(Service):
                     orig_order_id=pending.request.orig_order_id,
                 )
                 order, answered = self.orders.receive(replaced)
-                if answered is not None:
-                    self._answer(answered, replaced)
                 if order is not None:
                     self._order_changed(order, replaced)
+                if answered is not None:
+                    self._answer(answered, replaced)
         if self.reconcile:
             for order in self.orders.reconcile(listing):
                 self._order_changed(order, order.last_message or order.request)
@@ -872,6 +872,11 @@ class CRMDClient(Service):
             return
         if isinstance(message, Transaction):
             order, answered = self.orders.receive(message)
+            # hooks and observers see the change before the requester's code resumes
+            if order is not None:
+                self._order_changed(order, message)
+            else:
+                self._emit(ClientEvent("message", message=message))
             if answered is not None:
                 if message.message_type in REJECT_TRANSACTION_TYPES:
                     self._answer(
@@ -880,10 +885,6 @@ class CRMDClient(Service):
                 else:
                     self._answer(answered, message)
                 self._flush()
-            if order is not None:
-                self._order_changed(order, message)
-            else:
-                self._emit(ClientEvent("message", message=message))
         elif not isinstance(message, ClientLogon):
             self._emit(ClientEvent("message", message=message))
 
