@@ -206,6 +206,19 @@ class RequestTimeoutTests(ExchangeCase):
         self.assertIn(order.order_id, self.engine_open(ALICE))
 
 
+    async def test_query_made_while_disconnected_waits_for_the_reconnect(self) -> None:
+        await self.start_exchange(secondary=False)
+        alice = await self.ready(ALICE, "alice", request_timeout=0.3)
+        await self.exchange.stop_oes(0, reason=None)
+        await wait_for(lambda: not alice.ready)
+        d = alice.collateral()
+        await sleep(reactor, 0.6)  # twice the request timeout, spent disconnected
+        self.assertFalse(d.called)
+        await self.exchange.start_oes(0)
+        collateral = await d
+        self.assertEqual(collateral.account, ALICE)
+
+
 class FailoverTests(ExchangeCase):
     async def _failover(self, reason: RejectCode | None) -> float:
         await self.start_exchange()

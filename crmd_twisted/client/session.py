@@ -143,6 +143,14 @@ class _Query:
     replies: list[Message]
     sent: bool = False
     internal: bool = False
+    #: Deadline for the reply while the request is out (user queries only).
+    timer: Any = None
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            if self.timer.active():
+                self.timer.cancel()
+            self.timer = None
 
 
 class _SessionProtocol(CRMDClientProtocol):
@@ -573,6 +581,9 @@ class CRMDClient(Service):
                 if pending.timer.active():
                     pending.timer.cancel()
                 pending.timer = None
+        # user queries are asked again after the reconnect: their deadline restarts then
+        for query in self._queries:
+            query.stop_timer()
         # the internal queries of that connection die with it
         for query in [q for q in self._queries if q.internal]:
             self._queries.remove(query)
@@ -609,6 +620,9 @@ class CRMDClient(Service):
     def _send_query(self, query: _Query, proto: _SessionProtocol) -> None:
         query.sent = True
         query.replies.clear()
+        if not query.internal:
+            query.stop_timer()
+            query.timer = self.clock.callLater(self.request_timeout, self._query_timed_out, query)
         if query.kind == "instruments":
             proto.requestInstruments(query.symbol_enum)
         elif query.kind == "collateral":
@@ -622,18 +636,27 @@ class CRMDClient(Service):
 
     def _ask(self, kind: str, symbol_enum: int) -> defer.Deferred[Any]:
         query = self._query(kind, symbol_enum)
+        query.deferred.addBoth(self._query_settled, query)
         if self._ready and self.connection is not None:
             self._send_query(query, self.connection)
-        query.deferred.addTimeout(self.request_timeout, self.clock)
-        query.deferred.addErrback(self._query_failed, query)
         return query.deferred
 
-    def _query_failed(self, failure: Failure, query: _Query) -> Failure:
+    def _query_settled(self, result: Any, query: _Query) -> Any:
+        query.stop_timer()
         if query in self._queries:
             self._queries.remove(query)
-        if failure.check(defer.TimeoutError):
-            return Failure(RequestTimeout(f"no reply to {query.kind} request"))
-        return failure
+        return result
+
+    def _query_timed_out(self, query: _Query) -> None:
+        """No reply within ``request_timeout`` of sending (time spent waiting for a
+        reconnect does not count)."""
+        query.timer = None
+        if not query.deferred.called:
+            query.deferred.errback(
+                RequestTimeout(
+                    f"no reply to the {query.kind} request within {self.request_timeout}s"
+                )
+            )
 
     def instruments(self) -> defer.Deferred[list[InstrumentResponse]]:
         """Every instrument of the OES."""
