@@ -1391,8 +1391,11 @@ class MatchingEngine:
 
     # ------------------------------------------------------------------ cancel / replace
 
-    def _cancel(self, cmd: CancelOrder, ev: list[Event]) -> _Book | None:
-        account, oid, orig = cmd.account, cmd.order_id, cmd.orig_order_id
+    def _original(
+        self, account: int, oid: int, orig: int, ev: list[Event]
+    ) -> tuple[_Account, _Order] | None:
+        """The live order a cancel or replace names, or None after rejecting it
+        (45 for a used id, 25 for an id <= 0, 54 for no such live order)."""
         acct = self._accounts.get(account)
         if acct is not None and oid in acct.seen:
             ev.append(_mk_rej(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
@@ -1404,6 +1407,14 @@ class MatchingEngine:
         if o is None or acct is None:
             ev.append(_mk_rej(account, oid, _R_NOT_FOUND, orig))
             return None
+        return acct, o
+
+    def _cancel(self, cmd: CancelOrder, ev: list[Event]) -> _Book | None:
+        account, oid, orig = cmd.account, cmd.order_id, cmd.orig_order_id
+        found = self._original(account, oid, orig, ev)
+        if found is None:
+            return None
+        acct, o = found
         acct.seen.add(oid)
         book = o.book
         lvl = o.level
@@ -1459,17 +1470,10 @@ class MatchingEngine:
         ev: list[Event],
     ) -> _Book | None:
         account, oid, orig = cmd.account, cmd.order_id, cmd.orig_order_id
-        acct = self._accounts.get(account)
-        if acct is not None and oid in acct.seen:
-            ev.append(_mk_rej(account, oid, RejectCode.DUPLICATE_ORDER_ID, orig))
+        found = self._original(account, oid, orig, ev)
+        if found is None:
             return None
-        if orig <= 0:
-            ev.append(_mk_rej(account, oid, RejectCode.ORIG_ORDER_ID_INVALID, orig))
-            return None
-        o = acct.live.get(orig) if acct is not None else None
-        if o is None or acct is None:
-            ev.append(_mk_rej(account, oid, _R_NOT_FOUND, orig))
-            return None
+        acct, o = found
         book = o.book
         ot = o.otype
         d_attr = o.disp > 0
