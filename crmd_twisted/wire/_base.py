@@ -72,15 +72,6 @@ def _is_repeat(spec: FieldSpec, layout: MessageLayout) -> bool:
                for g in layout.groups)
 
 
-#: The sequence number field of a message (``client_logon`` has its own name).
-_SEQ_FIELDS = ("msg_seq_num", "last_seq_num")
-
-
-def _seq_field(layout: MessageLayout) -> str | None:
-    names = set(layout.field_names)
-    return next((n for n in _SEQ_FIELDS if n in names), None)
-
-
 class _MessageMeta(type):
     """Builds slots and the generated methods from the class's ``LAYOUT``."""
 
@@ -100,7 +91,7 @@ class _MessageMeta(type):
                 type_char=layout.type_char,
                 length=layout.length,
                 _SLOT_SET=frozenset(slots),
-                SEQ_FIELD=_seq_field(layout),
+                SEQ_FIELD=layout.seq_field,
             )
             namespace["__doc__"] = _docstring(layout, namespace.get("__doc__"))
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
@@ -117,6 +108,9 @@ class Message(metaclass=_MessageMeta):
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     LAYOUT: ClassVar[MessageLayout]
+    #: The header's type char and frame length (class attributes, read-only on instances).
+    type_char: ClassVar[str]
+    length: ClassVar[int]
     TYPE_CHAR: ClassVar[str]
     LENGTH: ClassVar[int]
     NAME: ClassVar[str]
@@ -134,8 +128,6 @@ class Message(metaclass=_MessageMeta):
         # Each class gets a generated keyword-only ``__init__`` (typed per class in
         # ``messages.pyi``, like the field attributes).
         def __init__(self, **fields: Any) -> None: ...
-        def __getattr__(self, name: str) -> Any: ...
-        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def encode(self) -> bytes:
         """The frame's bytes (raises a :class:`WireError` for a bad value)."""
