@@ -21,7 +21,7 @@ from crmd_twisted.wire import (
     decode,
 )
 from crmd_twisted.wire.layout import INT_RANGES
-from wire_helpers import message_strategy
+from tests.wire_helpers import message_strategy
 
 SEQUENCED = [name for name, cls in MESSAGES_BY_NAME.items() if cls.SEQ_FIELD is not None]
 
