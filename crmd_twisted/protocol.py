@@ -282,7 +282,8 @@ class CRMDProtocol(Protocol, TimeoutMixin):
             message.last_seq_num = self.receivedSeqNum if self.role == "client" else self.sentSeqNum
         else:
             self.sentSeqNum += 1
-            message.msg_seq_num = self.sentSeqNum
+            # Message declares no msg_seq_num: ThreeLevelData/FiveLevelData have none
+            message.msg_seq_num = self.sentSeqNum  # type: ignore[attr-defined]
         frame = message.encode()
         if self.logFrames:
             self._logFrame("out", message, frame)

@@ -17,10 +17,7 @@ from crmd_twisted.client import CRMDClient, LogonRejected, LogonTimeout, NotConn
 from crmd_twisted.wire import ClientLogon, Message
 from crmd_twisted.wire.enums import LoginStatus, LogonType, RejectCode
 
-try:
-    from client_helpers import FakeNetwork, FakeServer, TrialTestCase, vector_frame
-except ImportError:  # run as tests.test_client_clock by trial
-    from tests.client_helpers import FakeNetwork, FakeServer, TrialTestCase, vector_frame
+from tests.client_helpers import FakeNetwork, FakeServer, TrialTestCase, vector_frame
 
 AES = ("10.0.0.1", 5000)
 OES1 = ("10.0.0.2", 6001)

@@ -17,12 +17,8 @@ from twisted.logger import LogEvent, globalLogPublisher
 from crmd_twisted.wire import MESSAGE_TYPES, ClientLogon
 from crmd_twisted.wire.enums import LogonType, Side, TransactionType
 
-try:
-    from client_helpers import TrialTestCase
-    from test_oes_fuzz import random_message
-except ImportError:  # under trial
-    from tests.client_helpers import TrialTestCase
-    from tests.test_oes_fuzz import random_message
+from tests.client_helpers import TrialTestCase
+from tests.test_oes_fuzz import random_message
 
 from crmd_twisted.testing import SimulatedExchange, client_ready
 

@@ -25,10 +25,7 @@ from crmd_twisted.testing import SimulatedExchange, client_ready
 from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
 
-try:
-    from client_helpers import TrialTestCase, sleep, wait_for
-except ImportError:  # run as tests.test_client_integration by trial
-    from tests.client_helpers import TrialTestCase, sleep, wait_for
+from tests.client_helpers import TrialTestCase, sleep, wait_for
 
 BTC = 1
 ALICE, BOB = 1001, 1002

@@ -52,10 +52,7 @@ from crmd_twisted.client import (
 from crmd_twisted.wire import ClientLogon, FrameBuffer, Message, Transaction, decode
 from crmd_twisted.wire.enums import LoginStatus, Side, TransactionType
 
-try:
-    from client_helpers import TrialTestCase, vector_frame, wait_for
-except ImportError:  # run as tests.test_client_reference_servers by trial
-    from tests.client_helpers import TrialTestCase, vector_frame, wait_for
+from tests.client_helpers import TrialTestCase, vector_frame, wait_for
 
 AES_REPLY = vector_frame("client_logon", "AES logon reply exactly as the reference example AES")
 OES_ACK = vector_frame("transaction", "ORDER_ACK exactly as the reference example OES")

@@ -22,10 +22,7 @@ from crmd_twisted.wire import MESSAGE_TYPES, Message, Transaction
 from crmd_twisted.wire.layout import INT_RANGES, FieldKind
 from crmd_twisted.wire.enums import TransactionType
 
-try:
-    from server_helpers import ExchangeCase, RawClient
-except ImportError:  # under trial, tests/ is a package path
-    from tests.server_helpers import ExchangeCase, RawClient
+from tests.server_helpers import ExchangeCase, RawClient
 
 SEED = 20261124
 

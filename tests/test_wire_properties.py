@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmd_twisted.wire import LAYOUTS, MESSAGES_BY_NAME, FrameBuffer, Message, WireError, decode
-from wire_helpers import any_message, message_strategy, same_value
+from tests.wire_helpers import any_message, message_strategy, same_value
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crmd_twisted.wire import LAYOUTS, MESSAGE_TYPES, MESSAGES_BY_NAME, decode
-from wire_helpers import load_vector_files, vector_cases
+from tests.wire_helpers import load_vector_files, vector_cases
 
 CASES = vector_cases()
 IDS = [f"{name}[{i}]" for name, i, _, _ in CASES]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from twisted.logger import Logger
 
@@ -247,7 +248,8 @@ class OrderEntryCore:
                 account=request.account,
                 reason=problem.name if problem else "?",
             )
-            session.send(request.replace(reject_reason=problem, sending_time=self.clock()))
+            code = RejectCode.SYMBOL_ENUM_INVALID if problem is None else problem
+            session.send(request.replace(reject_reason=code, sending_time=self.clock()))
             return
         count = len(selected)
         for index, inst in enumerate(selected):
@@ -283,10 +285,10 @@ class OrderEntryCore:
         session.logout(reason)
         self.logout(session)
 
-    def _risk_fields(self, session: Session, symbol_enum: int) -> dict[str, object]:
+    def _risk_fields(self, session: Session, symbol_enum: int) -> dict[str, Any]:
         """Balances and (for an instrument) positions as risk/collateral reply fields."""
         bal = self.ledger.balances.get(session.account, {})
-        fields: dict[str, object] = {
+        fields: dict[str, Any] = {
             "user_name": session.user,
             "account": session.account,
             "symbol_enum": symbol_enum,

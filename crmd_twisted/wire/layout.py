@@ -23,6 +23,7 @@ __all__ = [
     "INT_RANGES",
     "LAYOUTS",
     "LAYOUTS_BY_CHAR",
+    "SEQ_FIELDS",
     "FieldKind",
     "FieldSpec",
     "Group",
@@ -51,6 +52,11 @@ INT_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
         "q": (-(2**63), 2**63 - 1),
     }
 )
+
+
+#: Names of the sequence number field: ``last_seq_num`` in ``client_logon``,
+#: ``msg_seq_num`` elsewhere (``three_level_data``/``five_level_data`` have none).
+SEQ_FIELDS = ("msg_seq_num", "last_seq_num")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,11 @@ class MessageLayout:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def seq_field(self) -> str | None:
+        """The sequence number field (see :data:`SEQ_FIELDS`), None if the message has none."""
+        return next((n for n in SEQ_FIELDS if n in self.field_names), None)
 
     @property
     def body_fields(self) -> tuple[FieldSpec, ...]:
