@@ -56,7 +56,7 @@ class Api:
         self.base = f"http://127.0.0.1:{port.getHost().port}"
 
     async def call(self, method: str, path: str, body: object = None, *,
-                   raw: bytes | None = None, token: str | None | bool = True,
+                   raw: bytes | None = None, token: str | bool | None = True,
                    ) -> tuple[int, Any, Any]:
         headers = Headers()
         use = self.token if token is True else token
@@ -238,7 +238,7 @@ async def test_no_token_configured_means_open() -> None:
 async def test_bad_requests_get_one_json_line(
     api: Api, method: str, path: str, raw: bytes | None, status: int, error: str
 ) -> None:
-    got, headers, payload = await api.call(method, path, raw=raw)
+    got, _, payload = await api.call(method, path, raw=raw)
     assert got == status
     assert payload["error"].startswith(error), payload
     assert "\n" not in payload["error"]
