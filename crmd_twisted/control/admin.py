@@ -388,8 +388,9 @@ class Faults(_NamedChildren):
         log.info("admin API: fault {fault!r} added", fault=fault)
         request.setHeader(b"location", f"/api/v1/faults/{fault.id}".encode())
         payload = fault.to_json(control.faults.clock())
-        if fault.id in control.affected:
-            payload["affected_sessions"] = control.affected.pop(fault.id)
+        affected = control.affected.pop(fault.id, 0)
+        if fault.immediate:
+            payload["affected_sessions"] = affected
         return 201, payload
 
     def DELETE(self, request: Request) -> Any:

@@ -177,7 +177,8 @@ def show_account(data: Any) -> str:
     return "\n".join(out)
 
 
-_SCOPE = ("id", "kind", "account", "user", "server", "remaining", "ends_in_s")
+_SCOPE = ("id", "kind", "account", "user", "server", "remaining", "ends_in_s",
+          "affected_sessions")
 
 
 def _params(fault: dict[str, Any]) -> str:

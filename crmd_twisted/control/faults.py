@@ -368,6 +368,13 @@ class Fault:
         return self.user is None or session.user == self.user
 
     @property
+    def immediate(self) -> bool:
+        """Whether the fault acts on the live sessions the moment it is added."""
+        return self.kind in (FaultKind.LOGOUT, FaultKind.OES_DOWN) or (
+            self.kind is FaultKind.DROP and self.params["after_frames"] == 0
+        )
+
+    @property
     def active(self) -> bool:
         """Whether the fault is still in its registry."""
         return self._registry.get(self.id) is self
@@ -592,10 +599,7 @@ class FaultRegistry:
         and leaves; ``oes_down`` logs every OES session out with
         OES_NOT_AVAILABLE_TRADING_DISABLED (it stays until its time is up).
         """
-        pending = [f for f in self._faults.values() if not f.swept and (
-            f.kind in (FaultKind.LOGOUT, FaultKind.OES_DOWN)
-            or (f.kind is FaultKind.DROP and f.params["after_frames"] == 0)
-        )]
+        pending = [f for f in self._faults.values() if not f.swept and f.immediate]
         if not pending:
             return []
         live = list(dict.fromkeys(sessions))  # one action per identity, stable order
