@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
-from crmd_twisted.control.faults import SCHEMAS, FaultKind, ParamType
+from crmd_twisted.control.fault_schema import SCHEMAS, FaultKind, ParamType
 
 __all__ = ["CtlError", "main"]
 
