@@ -37,6 +37,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, NoReturn, TypeVar
 
+from crmd_twisted.address import parse_address_or_none
+
 from .enums import ATTRIBUTE_COUNT, Attribute
 from ._text import CHARS, decode_run, encode_cache, run_cache, text_bytes, text_of
 from .errors import (
@@ -587,13 +589,6 @@ class Subscription(NamedTuple):
     action: str
 
 
-def _split_address(text: str) -> tuple[str, int] | None:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        return None
-    return host, int(port)
-
-
 class ClientLogon(Message):
     """The ``*_address`` properties parse "host:port" (None if empty or malformed)."""
 
@@ -601,19 +596,19 @@ class ClientLogon(Message):
 
     @property
     def primary_oes(self) -> tuple[str, int] | None:
-        return _split_address(self.primary_oes_address)
+        return parse_address_or_none(self.primary_oes_address)
 
     @property
     def secondary_oes(self) -> tuple[str, int] | None:
-        return _split_address(self.secondary_oes_address)
+        return parse_address_or_none(self.secondary_oes_address)
 
     @property
     def primary_mds(self) -> tuple[str, int] | None:
-        return _split_address(self.primary_mds_address)
+        return parse_address_or_none(self.primary_mds_address)
 
     @property
     def secondary_mds(self) -> tuple[str, int] | None:
-        return _split_address(self.secondary_mds_address)
+        return parse_address_or_none(self.secondary_mds_address)
 
 
 class InstrumentRequest(Message):
