@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from collections.abc import Iterator
 from typing import Any
 
 from crmd_twisted.wire import Transaction
@@ -131,7 +132,23 @@ def _apply_fill(order: TrackedOrder, tx: Transaction) -> None:
 
 
 class OrderTracker:
-    """Every order of one client session and the requests still unanswered."""
+    """Every order of one client session and the requests still unanswered.
+
+    ``client.orders`` is one.  Look an order up by any id it has had (a replace
+    gives it a new one; the first stays in ``order.ids``)::
+
+        order = client.orders[order_id]      # KeyError naming the id if unknown
+        order_id in client.orders            # True for any id the order has had
+        for order in client.orders: ...      # each order once, oldest first
+        len(client.orders)                   # how many orders
+        client.orders.by_id                  # the dict behind it: id -> TrackedOrder
+        client.orders.live()                 # the orders still open
+        client.orders.pending                # requests without an answer yet
+
+    Each :class:`TrackedOrder` has ``state`` (an :class:`OrderState`),
+    ``order_id`` (its current id), ``ids``, ``filled_qty``, ``open_qty``,
+    ``price``, ``fills`` and ``last_message``.
+    """
 
     def __init__(self, *, match_unknown_answers: bool = True) -> None:
         self.by_id: dict[int, TrackedOrder] = {}
@@ -140,6 +157,40 @@ class OrderTracker:
         self.match_unknown_answers = match_unknown_answers
         #: Foreign ids such answers carried -> the id of the order they were taken for.
         self.aliases: dict[int, int] = {}
+
+    def __getitem__(self, order_id: int) -> TrackedOrder:
+        order = self.by_id.get(order_id)
+        if order is None:
+            raise KeyError(f"unknown order id {order_id}")
+        return order
+
+    def __contains__(self, order_id: object) -> bool:
+        return order_id in self.by_id
+
+    def __iter__(self) -> Iterator[TrackedOrder]:
+        """Each order once (an order is under several ids after a replace), oldest first."""
+        seen: set[int] = set()
+        for order in self.by_id.values():
+            if id(order) not in seen:
+                seen.add(id(order))
+                yield order
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def live(self) -> list[TrackedOrder]:
+        """The orders still open (NEW or PARTIALLY_FILLED)."""
+        return [order for order in self if order.state.live]
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for order in self:
+            counts[order.state.value] = counts.get(order.state.value, 0) + 1
+        states = ", ".join(f"{name}={n}" for name, n in sorted(counts.items()))
+        return (
+            f"<OrderTracker {len(self)} orders ({states or 'none'}), "
+            f"{len(self.pending)} requests unanswered; by_id[...], live(), pending>"
+        )
 
     # -- outgoing ---------------------------------------------------------------------------
 

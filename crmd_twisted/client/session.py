@@ -48,7 +48,7 @@ from typing import Any, cast
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
 from twisted.internet import defer
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.interfaces import (
     IProtocol,
     IProtocolFactory,
@@ -61,21 +61,23 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from crmd_twisted.address import parse_address_or_none
+from crmd_twisted.client.connector import Connector
 from crmd_twisted.client.connection import Handle, RouteEndpoint, SessionFactory, SessionProtocol
-from crmd_twisted.client.errors import LogonRejected, NotConnected, RequestTimeout
+from crmd_twisted.client.errors import NotConnected
 from crmd_twisted.client.events import ClientEvent, EventKind, SessionState
 from crmd_twisted.client.order_desk import OrderDesk
+from crmd_twisted.client.order_requests import (
+    cancel_request,
+    new_order_request,
+    replace_request,
+    symbol_name,
+)
 from crmd_twisted.client.orders import OrderTracker, TrackedOrder
 from crmd_twisted.client.protocol import CRMDClientProtocol
 from crmd_twisted.client.queries import QueryKind
 from crmd_twisted.client.query_desk import QueryDesk
 from crmd_twisted.client.routing import (
     Grant,
-    Refusal,
-    after_oes_refusal,
-    grant_from_reply,
-    prefers_secondary_after_logout,
-    targets,
 )
 from crmd_twisted.wire import (
     ClientLogon,
@@ -86,14 +88,8 @@ from crmd_twisted.wire import (
     Transaction,
 )
 from crmd_twisted.wire.enums import (
-    NO_ATTRIBUTES,
     OrderType,
-    RejectCode,
-    SymbolEnum,
-    SymbolType,
     TimeInForce,
-    TransactionType,
-    coerce,
 )
 
 __all__ = ["CRMDClient", "ClientEvent", "parse_address"]
@@ -189,9 +185,7 @@ class CRMDClient(Service):
         #: Why the last connection attempt (AES, OES, logon, reconciliation) failed.
         self.last_error: Failure | None = None
         self.disconnects = 0
-        self._grant: Grant | None = None
-        self._fresh_grant = False
-        self._prefer_secondary = False
+        self._connector = Connector(self)
         self._ready = False
         self._ready_waiters: list[defer.Deferred[CRMDClient]] = []
         self._observers: list[Callable[[ClientEvent], None]] = []
@@ -289,81 +283,10 @@ class CRMDClient(Service):
         self.orderUpdated(order, message)
         self._emit(ClientEvent(EventKind.ORDER, order=order, message=message))
 
-    # -- routing a connection attempt (rules: crmd_twisted.client.routing) -----------------
+    # -- connection attempts (crmd_twisted.client.connector) -------------------------------
 
     async def _route(self, factory: IProtocolFactory) -> IProtocol:
-        if self.fatal is not None:  # stopped for good: no further connection attempt
-            raise self.fatal.value
-        if self._grant is None:
-            self._set_state(SessionState.AES_LOGON)
-            self._grant = await self._aes_logon()
-            self._fresh_grant = True
-        grant = self._grant
-        error: BaseException | None = None
-        for host, port in targets(grant, self._prefer_secondary):
-            self._set_state(SessionState.CONNECTING)
-            try:
-                proto = await self._endpoint_factory(host, port).connect(self._factory)
-            except defer.CancelledError:
-                raise
-            except Exception as e:
-                log.info("OES {host}:{port} unreachable: {error}", host=host, port=port, error=e)
-                error = e
-                continue
-            if not isinstance(proto, SessionProtocol):  # what self._factory built
-                raise TypeError(f"endpoint connected {proto!r}, not a session protocol")
-            self._prefer_secondary = (host, port) != grant.primary
-            await self._prepare(proto)
-            transport = proto.transport
-            assert transport is not None  # connected
-            handle = factory.buildProtocol(transport.getPeer())
-            assert handle is not None  # ClientService's factory never refuses
-            handle.makeConnection(transport)
-            proto.handle = handle
-            return handle
-        self._grant = None  # neither OES: go back through the AES next time
-        assert error is not None
-        raise error
-
-    async def _aes_logon(self) -> Grant:
-        host, port = self.aes
-        proto = CRMDClientProtocol()
-        proto.clock = self.clock
-        proto.logonTimeout = self.logon_timeout
-        await connectProtocol(self._endpoint_factory(host, port), proto)
-        try:
-            reply = await proto.logOn(self.account, self.user, api_key=self.api_key)
-        except BaseException as e:
-            if isinstance(e, LogonRejected):
-                self._stop_fatally(Failure(e))
-            if proto.connected and proto.transport is not None:
-                proto.transport.loseConnection()
-            raise
-        proto.logOut()  # done with the AES: give the session back (PROTOCOL.md 7.2.5)
-        try:
-            grant, ignored = grant_from_reply(reply)
-        except ValueError as e:
-            log.error("AES logon reply unusable: {error}", error=e)
-            error = LogonRejected(RejectCode.INVALID_FIELD_VALUE, reply)
-            self._stop_fatally(Failure(error))
-            raise error from None
-        if ignored:
-            log.info("AES logon reply: {why}", why=ignored)
-        self.aes_logons += 1
-        return grant
-
-    async def _prepare(self, proto: SessionProtocol) -> None:
-        """OES logon, then (unless ``reconcile=False``) instruments and the listing."""
-        try:
-            await self._oes_logon(proto)
-            if self.reconcile:
-                await self._fetch_listing(proto)
-            else:
-                self._reconciled([], proto)
-        except BaseException:
-            if proto.connected and proto.transport is not None:
-                proto.transport.loseConnection()
-            raise
+        return await self._connector.attempt(factory)
 
     def _attempt_succeeded(self, handle: IProtocol) -> IProtocol:
         return handle
@@ -375,60 +298,16 @@ class CRMDClient(Service):
             self._set_state(SessionState.RETRYING)
         return failure
 
-    async def _oes_logon(self, proto: SessionProtocol) -> None:
-        grant = self._grant
-        assert grant is not None
-        self._set_state(SessionState.OES_LOGON)
-        proto.logonTimeout = self.logon_timeout
-        try:
-            await proto.logOn(
-                self.account,
-                self.user,
-                api_key=self.api_key,
-                session_key=grant.key,
-                trading_session_id=grant.trading_session_id,
-            )
-        except LogonRejected as e:
-            refusal = after_oes_refusal(
-                e.code, fresh_grant=self._fresh_grant, logged_on_before=bool(self.logons)
-            )
-            if refusal is Refusal.RENEW_GRANT:
-                self._grant = None  # try the AES once more
-            elif refusal is Refusal.FATAL:
-                self._stop_fatally(Failure(e))
-            raise
-        self._fresh_grant = False
+    def _granted(self, grant: Grant) -> None:
+        """The AES granted a trading session."""
+
+    def _logged_on(self, proto: SessionProtocol) -> None:
+        """An OES logon succeeded on *proto*: reconcile on it, then become ready."""
         self.connection = proto
         self.logons += 1
         self._set_state(SessionState.RECONCILING)
         self._queries.restart_all()
         self._desk.logged_on()
-
-    async def _fetch_listing(self, proto: SessionProtocol) -> None:
-        """Instruments (once) and the open-order listing; fails after request_timeout."""
-        internal = []
-        if not self.instrument_list:
-            instruments = self._queries.add(QueryKind.INSTRUMENTS, internal=True)
-            instruments.waiter.addErrback(lambda f: None)  # nobody else waits for it
-            internal.append(instruments)
-            self._queries.send(instruments, proto)
-        listing = self._queries.add(QueryKind.OPEN_ORDERS, internal=True)
-        internal.append(listing)
-        self._queries.send(listing, proto)
-        listing.waiter.addTimeout(self.request_timeout, self.clock)
-        try:
-            entries = await listing.waiter
-        except defer.TimeoutError:
-            log.warn("session {account}/{user}: no open-order listing within {t}s; reconnecting",
-                     account=self.account, user=self.user, t=self.request_timeout)
-            raise RequestTimeout("no open-order listing after logon") from None
-        finally:
-            for query in internal:
-                if query in self._queries.queries:
-                    self._queries.queries.remove(query)
-                if not query.waiter.called:
-                    query.waiter.cancel()
-        self._reconciled(entries, proto)
 
     def _reconciled(self, listing: list[Transaction], proto: SessionProtocol) -> None:
         if proto is not self.connection:
@@ -466,9 +345,7 @@ class CRMDClient(Service):
             self._set_state(SessionState.DISCONNECTED)
 
     def _serverLoggedOut(self, proto: SessionProtocol, reason: int, message: ClientLogon) -> None:
-        self._prefer_secondary = prefers_secondary_after_logout(
-            reason, self._grant, self._prefer_secondary
-        )
+        self._connector.server_logged_out(reason)
         self.serverLoggedOut(reason)
         self._emit(ClientEvent(EventKind.LOGOUT, message=message))
 
@@ -506,13 +383,6 @@ class CRMDClient(Service):
     def next_order_id(self) -> int:
         return next(self._ids)
 
-    def _symbol_name(self, symbol_enum: int) -> str:
-        for inst in self.instrument_list:
-            if inst.symbol_enum == symbol_enum:
-                return inst.symbol
-        member = coerce(SymbolEnum, symbol_enum)
-        return member.name if isinstance(member, SymbolEnum) else ""
-
     def new_order(
         self,
         symbol_enum: int,
@@ -530,42 +400,24 @@ class CRMDClient(Service):
         ``layers``, ...) pass through.  The order is tracked in ``self.orders``
         under its id (``result.order_id``).
         """
-        tx = Transaction(
-            message_type=TransactionType.ORDER_NEW,
-            order_id=fields.pop("order_id", None) or self.next_order_id(),
+        tx = new_order_request(
+            fields.pop("order_id", None) or self.next_order_id(),
+            symbol_name(self.instrument_list, symbol_enum),
+            self.user,
+            fields,
             symbol_enum=symbol_enum,
-            symbol=self._symbol_name(symbol_enum),
-            symbol_type=SymbolType.SPOT,
-            order_type=order_type,
             side=side,
-            price=price,
             order_qty=order_qty,
+            price=price,
+            order_type=order_type,
             time_in_force=time_in_force,
-            attributes=fields.pop("attributes", NO_ATTRIBUTES),
-            trader_id=self.user,
         )
-        for name, value in fields.items():
-            setattr(tx, name, value)
         return self._submit(self.orders.new(tx))
-
-    def _live(self, order_id: int) -> TrackedOrder:
-        order = self.orders.by_id.get(order_id)
-        if order is None:
-            raise KeyError(f"unknown order id {order_id}")
-        return order
 
     def cancel(self, order_id: int) -> defer.Deferred[Transaction]:
         """Cancel an order (by any id it has had); fires with CANCELLED."""
-        order = self._live(order_id)
-        tx = order.request.replace(
-            message_type=TransactionType.ORDER_CANCEL,
-            order_id=self.next_order_id(),
-            orig_order_id=order.order_id,
-            orig_price=order.price,
-            order_qty=order.open_qty,
-            reject_reason=0,
-        )
-        return self._submit(self.orders.amend(order, tx))
+        order = self.orders[order_id]
+        return self._submit(self.orders.amend(order, cancel_request(order, self.next_order_id())))
 
     def replace(
         self,
@@ -575,17 +427,8 @@ class CRMDClient(Service):
         **fields: Any,
     ) -> defer.Deferred[Transaction]:
         """Cancel-replace an order with a new price and/or quantity; fires with REPLACED."""
-        order = self._live(order_id)
-        tx = order.request.replace(
-            message_type=TransactionType.CANCEL_REPLACE,
-            order_id=self.next_order_id(),
-            orig_order_id=order.order_id,
-            orig_price=order.price,
-            price=order.price if price is None else price,
-            order_qty=order.open_qty if order_qty is None else order_qty,
-            reject_reason=0,
-            **fields,
-        )
+        order = self.orders[order_id]
+        tx = replace_request(order, self.next_order_id(), price, order_qty, fields)
         return self._submit(self.orders.amend(order, tx))
 
     def _submit(self, pending: Any) -> defer.Deferred[Transaction]:
@@ -599,7 +442,7 @@ class CRMDClient(Service):
 
     def when_final(self, order_id: int) -> defer.Deferred[TrackedOrder]:
         """Fires with the tracked order once it is filled, cancelled, rejected or gone."""
-        return self._desk.when_final(self._live(order_id))
+        return self._desk.when_final(self.orders[order_id])
 
     # -- everything the OES sends -------------------------------------------------------------
 
