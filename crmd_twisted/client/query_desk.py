@@ -57,7 +57,17 @@ class QueryDesk:
     def ask(
         self, kind: QueryKind, symbol_enum: int, proto: CRMDClientProtocol | None
     ) -> defer.Deferred[Any]:
-        """A user query; sent at once on *proto* (a ready connection) or after the next logon."""
+        """A user query; sent at once on *proto* (a ready connection) or after the next logon.
+
+        A symbol not among the known instruments fails at once with ValueError: the
+        OES would not answer at all (PROTOCOL.md 7.4).
+        """
+        known = {inst.symbol_enum for inst in self.instruments}
+        if symbol_enum and known and symbol_enum not in known:
+            return defer.fail(ValueError(
+                f"symbol_enum {symbol_enum} is not an instrument of the OES "
+                f"(known: {', '.join(map(str, sorted(known)))})"
+            ))
         query = self.add(kind, symbol_enum)
         d: defer.Deferred[Any] = query.waiter
         d.addBoth(self._settled, query)

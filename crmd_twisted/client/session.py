@@ -3,52 +3,38 @@
 :class:`CRMDClient` is a Twisted service.  Underneath, a
 :class:`~twisted.application.internet.ClientService` owns the connection and
 its reconnection (with an injectable retry policy and clock); what it connects
-*to* is decided per attempt by a routing endpoint:
-
-1. without a valid AES grant, log on to the AES first (a short connection that
-   logs out again) to get the OES addresses, key K1 and trading session id;
-2. connect to the primary OES, or to the secondary when the primary is
-   unreachable or logged us out with 9 / 10;
-3. with neither reachable, forget the grant: the next attempt goes back
-   through the AES.
+*to* is decided per attempt by :mod:`~crmd_twisted.client.connector` under the
+rules of :mod:`~crmd_twisted.client.routing`: AES logon when there is no grant,
+primary OES then secondary (secondary first after a logout with 9 / 10), back
+to the AES when neither answers.
 
 After each OES logon the session fetches the instruments (once), reconciles
 its orders with an open-order listing, re-sends every request that was not
-answered before the connection dropped (same ids: the OES refuses a repeated
-order id with DUPLICATE_ORDER_ID, so nothing executes twice), and becomes
-ready.  Requests made while disconnected wait and go out then.
+answered before the connection dropped (same ids: a repeated id is refused
+with DUPLICATE_ORDER_ID, so nothing executes twice; see
+:mod:`~crmd_twisted.client.order_desk`), and becomes ready.  Requests made
+while disconnected wait and go out then.  If the listing does not complete
+within ``request_timeout`` the connection is dropped and retried;
+``reconcile=False`` skips instruments and listing.
 
-Requests sent before a drop are re-sent with their ids: a NEW found in the
-listing is answered by its listing entry, a CANCEL_REPLACE found there is applied
-as REPLACED, and a re-sent NEW refused with DUPLICATE_ORDER_ID marks the order
-GONE (it reached the OES, and is not open any more).  An ORDER_ACK / REJECT
-carrying an order id the session never used answers the oldest NEW still
-waiting (replies are ordered; the reference example OES acks with a fixed id).
-If the listing does not complete within ``request_timeout`` the connection is
-dropped and retried; ``reconcile=False`` skips instruments and listing.
-
-The rules live in pure modules: :mod:`~crmd_twisted.client.routing` (grant,
-targets, fail-over, stale grant), :mod:`~crmd_twisted.client.queries` (reply
-matching), :mod:`~crmd_twisted.client.orders` (order state); the Twisted side
-of requests in :mod:`~crmd_twisted.client.order_desk` and
-:mod:`~crmd_twisted.client.query_desk`.
-
-A logon refused by the AES (or by the OES right after a fresh AES logon) stops
-the session: :meth:`CRMDClient.when_ready` fails with
-:class:`~crmd_twisted.client.errors.LogonRejected` naming the code.
+Every failed connection attempt is logged with its reason; after
+``max_attempts`` in a row the session stops and :meth:`CRMDClient.when_ready`
+fails with :class:`~crmd_twisted.client.errors.ConnectionFailed`.  A logon
+refused by the AES (or by the OES right after a fresh AES logon) stops it
+too, with :class:`~crmd_twisted.client.errors.LogonRejected` naming the code.
+Default order ids: :mod:`~crmd_twisted.client.order_ids`.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
 from twisted.internet import defer
-from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import TCP4ClientEndpoint, TCP6ClientEndpoint
 from twisted.internet.interfaces import (
     IProtocol,
     IProtocolFactory,
@@ -63,16 +49,14 @@ from twisted.python.failure import Failure
 from crmd_twisted.address import parse_address_or_none
 from crmd_twisted.client.connector import Connector
 from crmd_twisted.client.connection import Handle, RouteEndpoint, SessionFactory, SessionProtocol
+from crmd_twisted.client.arguments import check_all
+from crmd_twisted.client.errors import ConnectionFailed
+from crmd_twisted.client.order_entry import OrderEntry
+from crmd_twisted.client.order_ids import OrderIds
 from crmd_twisted.client.errors import NotConnected
 from crmd_twisted.client.events import ClientEvent, EventKind, SessionState
 from crmd_twisted.client.order_desk import OrderDesk
-from crmd_twisted.client.order_requests import (
-    cancel_request,
-    new_order_request,
-    replace_request,
-    symbol_name,
-)
-from crmd_twisted.client.orders import OrderTracker, TrackedOrder
+from crmd_twisted.client.orders import OrderTracker, PendingRequest, TrackedOrder
 from crmd_twisted.client.protocol import CRMDClientProtocol
 from crmd_twisted.client.queries import QueryKind
 from crmd_twisted.client.query_desk import QueryDesk
@@ -87,26 +71,17 @@ from crmd_twisted.wire import (
     RiskUserSymbol,
     Transaction,
 )
-from crmd_twisted.wire.enums import (
-    OrderType,
-    TimeInForce,
-)
 
 __all__ = ["CRMDClient", "ClientEvent", "parse_address"]
 
 log = Logger()
 
 
-def parse_address(text: str) -> tuple[str, int] | None:
-    """A logon reply's "host:port" text as ``(host, port)``; None if it does not parse.
-
-    Kept for existing callers; :func:`crmd_twisted.address.parse_address` raises
-    a ValueError saying what is wrong instead.
-    """
-    return parse_address_or_none(text)
+#: Kept for existing callers: None where :func:`crmd_twisted.address.parse_address` raises.
+parse_address = parse_address_or_none
 
 
-class CRMDClient(Service):
+class CRMDClient(OrderEntry, Service):
     """A logged-on CRMD session with a Deferred API.
 
     :param aes: AES address as ``(host, port)``.
@@ -121,6 +96,14 @@ class CRMDClient(Service):
         TCP by default.
     :param protocol: a :class:`CRMDClientProtocol` subclass whose handlers also
         see every message.
+    :param connect_timeout: seconds a TCP connect may take before the attempt fails.
+    :param max_attempts: give up after this many failed connection attempts in a
+        row: :meth:`when_ready` (and every request waiting) fails with
+        :class:`~crmd_twisted.client.errors.ConnectionFailed`; None: retry forever.
+    :param first_order_id: count order ids from here instead of the default
+        scheme (unique per account and restart, see :mod:`~crmd_twisted.client.order_ids`).
+
+    Bad arguments raise :class:`ValueError` naming the argument and the limit.
     """
 
     def __init__(
@@ -137,10 +120,19 @@ class CRMDClient(Service):
         protocol: type[CRMDClientProtocol] = CRMDClientProtocol,
         request_timeout: float = 30.0,
         logon_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        max_attempts: int | None = None,
         open_order_limit: int = 1000,
         first_order_id: int | None = None,
         reconcile: bool = True,
     ) -> None:
+        aes = check_all(
+            aes, account, user, api_key,
+            timeouts={"request_timeout": request_timeout, "logon_timeout": logon_timeout,
+                      "connect_timeout": connect_timeout},
+            open_order_limit=open_order_limit, first_order_id=first_order_id,
+            max_attempts=max_attempts,
+        )
         if reactor is None:
             from twisted.internet import reactor as global_reactor
 
@@ -156,6 +148,8 @@ class CRMDClient(Service):
         self.api_key = api_key
         self.request_timeout = request_timeout
         self.logon_timeout = logon_timeout
+        self.connect_timeout = connect_timeout
+        self.max_attempts = max_attempts
         self.open_order_limit = open_order_limit
         self._endpoint_factory = endpoint_factory or self._tcp_endpoint
         self._protocol_class: type[SessionProtocol] = type(
@@ -182,6 +176,8 @@ class CRMDClient(Service):
         self.logons = 0
         self.aes_logons = 0
         self.failed_attempts = 0
+        #: Failed connection attempts since the last successful one.
+        self.attempts_in_a_row = 0
         #: Why the last connection attempt (AES, OES, logon, reconciliation) failed.
         self.last_error: Failure | None = None
         self.disconnects = 0
@@ -189,12 +185,13 @@ class CRMDClient(Service):
         self._ready = False
         self._ready_waiters: list[defer.Deferred[CRMDClient]] = []
         self._observers: list[Callable[[ClientEvent], None]] = []
-        if first_order_id is None:
-            first_order_id = time.time_ns() // 1_000_000 * 1000
-        self._ids = itertools.count(first_order_id)
+        self._ids = OrderIds(first_order_id)
+        #: Requests made before the first grant: they get their ids when it comes.
+        self._unnumbered: list[tuple[Callable[[int], PendingRequest], Deferred[Transaction]]] = []
 
     def _tcp_endpoint(self, host: str, port: int) -> IStreamClientEndpoint:
-        return TCP4ClientEndpoint(self.reactor, host, port, timeout=self.logon_timeout)
+        endpoint = TCP6ClientEndpoint if ":" in host else TCP4ClientEndpoint
+        return endpoint(self.reactor, host, port, timeout=self.connect_timeout)
 
     @property
     def instrument_list(self) -> list[InstrumentResponse]:
@@ -289,17 +286,40 @@ class CRMDClient(Service):
         return await self._connector.attempt(factory)
 
     def _attempt_succeeded(self, handle: IProtocol) -> IProtocol:
+        self.attempts_in_a_row = 0
         return handle
 
     def _attempt_failed(self, failure: Failure) -> Failure:
         self.last_error = failure
         self.failed_attempts += 1
-        if self.running and self.fatal is None:
+        if not self.running or self.fatal is not None or failure.check(defer.CancelledError):
+            return failure
+        self.attempts_in_a_row += 1
+        address = self._connector.last_address
+        where = "{}:{}".format(*address) if address else "?"
+        log.warn("session {account}/{user}: connection attempt {n} to {where} failed: {why}",
+                 account=self.account, user=self.user, n=self.attempts_in_a_row, where=where,
+                 why=failure.getErrorMessage())
+        if self.max_attempts is not None and self.attempts_in_a_row >= self.max_attempts:
+            error = ConnectionFailed(address, self.attempts_in_a_row, failure.value)
+            self.fatal = Failure(error)  # no further attempt
+            # not from inside ClientService's handling of this failure: waiters'
+            # code may stop the service, which its state machine cannot take here
+            self.clock.callLater(0, self._give_up, self.fatal)
+        else:
             self._set_state(SessionState.RETRYING)
         return failure
 
+    def _give_up(self, failure: Failure) -> None:
+        self._stop_fatally(failure)
+        self._fail_all(failure.value)
+
     def _granted(self, grant: Grant) -> None:
-        """The AES granted a trading session."""
+        """The AES granted a trading session: requests waiting for an id get one."""
+        self._ids.session_granted(grant.trading_session_id)
+        unnumbered, self._unnumbered = self._unnumbered, []
+        for build, d in unnumbered:
+            self._submit(build(self.next_order_id())).chainDeferred(d)
 
     def _logged_on(self, proto: SessionProtocol) -> None:
         """An OES logon succeeded on *proto*: reconcile on it, then become ready."""
@@ -350,6 +370,9 @@ class CRMDClient(Service):
         self._emit(ClientEvent(EventKind.LOGOUT, message=message))
 
     def _fail_all(self, error: Exception) -> None:
+        unnumbered, self._unnumbered = self._unnumbered, []
+        for _build, d in unnumbered:
+            d.errback(Failure(error))
         self._queries.fail_all(error)
         self._desk.fail_all(error)
         waiters, self._ready_waiters = self._ready_waiters, []
@@ -380,69 +403,9 @@ class CRMDClient(Service):
 
     # -- orders ---------------------------------------------------------------------------------
 
-    def next_order_id(self) -> int:
-        return next(self._ids)
-
-    def new_order(
-        self,
-        symbol_enum: int,
-        side: int,
-        order_qty: float,
-        price: float = 0.0,
-        order_type: int = OrderType.LMT,
-        time_in_force: int = TimeInForce.GTC,
-        **fields: Any,
-    ) -> defer.Deferred[Transaction]:
-        """Send a new order; fires with its first answer (ORDER_ACK, a fill, CANCELLED).
-
-        Fails with :class:`RequestRejected` naming the reject code.  Extra
-        transaction fields (``stop_limit_price``, ``attributes``, ``display_size``,
-        ``layers``, ...) pass through.  The order is tracked in ``self.orders``
-        under its id (``result.order_id``).
-        """
-        tx = new_order_request(
-            fields.pop("order_id", None) or self.next_order_id(),
-            symbol_name(self.instrument_list, symbol_enum),
-            self.user,
-            fields,
-            symbol_enum=symbol_enum,
-            side=side,
-            order_qty=order_qty,
-            price=price,
-            order_type=order_type,
-            time_in_force=time_in_force,
-        )
-        return self._submit(self.orders.new(tx))
-
-    def cancel(self, order_id: int) -> defer.Deferred[Transaction]:
-        """Cancel an order (by any id it has had); fires with CANCELLED."""
-        order = self.orders[order_id]
-        return self._submit(self.orders.amend(order, cancel_request(order, self.next_order_id())))
-
-    def replace(
-        self,
-        order_id: int,
-        price: float | None = None,
-        order_qty: float | None = None,
-        **fields: Any,
-    ) -> defer.Deferred[Transaction]:
-        """Cancel-replace an order with a new price and/or quantity; fires with REPLACED."""
-        order = self.orders[order_id]
-        tx = replace_request(order, self.next_order_id(), price, order_qty, fields)
-        return self._submit(self.orders.amend(order, tx))
-
-    def _submit(self, pending: Any) -> defer.Deferred[Transaction]:
-        d = self._desk.submit(pending)
-        self._flush()
-        return d
-
     def _flush(self) -> None:
         if self._ready and self.connection is not None:
             self._desk.flush(self.connection, self.open_order_limit)
-
-    def when_final(self, order_id: int) -> defer.Deferred[TrackedOrder]:
-        """Fires with the tracked order once it is filled, cancelled, rejected or gone."""
-        return self._desk.when_final(self.orders[order_id])
 
     # -- everything the OES sends -------------------------------------------------------------
 
