@@ -8,6 +8,7 @@ from crmd_twisted.wire.enums import RejectCode, TransactionType, coerce
 
 __all__ = [
     "CRMDClientError",
+    "ConnectionFailed",
     "LogonRejected",
     "LogonTimeout",
     "NotConnected",
@@ -41,6 +42,28 @@ class LogonTimeout(CRMDClientError):
     """No logon reply arrived in time."""
 
 
+class ConnectionFailed(CRMDClientError):
+    """The session gave up connecting: ``max_attempts`` attempts in a row failed.
+
+    ``address`` is the ``(host, port)`` of the last attempt, ``attempts`` how
+    many failed in a row, ``reason`` the last error (an exception).
+    """
+
+    def __init__(self, address: tuple[str, int] | None, attempts: int, reason: object) -> None:
+        self.address = address
+        self.attempts = attempts
+        self.reason = reason
+        where = f"{address[0]}:{address[1]}" if address is not None else "the server"
+        super().__init__(
+            f"cannot connect to {where} after {attempts} attempt(s): {_describe(reason)}"
+        )
+
+
+def _describe(error: object) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 class RequestTimeout(CRMDClientError):
     """No reply to a request arrived in time."""
 
@@ -52,7 +75,7 @@ class NotConnected(CRMDClientError):
 class RequestRejected(CRMDClientError):
     """A request or order was refused; ``code``/``name`` say why, ``reply`` is the frame."""
 
-    def __init__(self, code: int, reply: Any = None) -> None:
+    def __init__(self, code: int, reply: Any = None, detail: str = "") -> None:
         self.code = code
         self.name = reject_name(code)
         self.reply = reply
@@ -60,4 +83,6 @@ class RequestRejected(CRMDClientError):
         if reply is not None and hasattr(reply, "message_type"):
             t = coerce(TransactionType, reply.message_type)
             kind = f"{getattr(t, 'name', t)} "
+        if detail:
+            kind = f"{detail}: {kind}"
         super().__init__(f"{kind}{self.name} ({code})")

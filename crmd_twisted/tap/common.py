@@ -12,6 +12,7 @@ from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
 from twisted.python import usage
 
+from crmd_twisted.address import parse_address
 from crmd_twisted.accounts import AccountDirectory, ConfigError, load_accounts
 from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
 
@@ -94,9 +95,12 @@ def check_address(text: str, option: str) -> str:
     """Validate a "host:port" address as it must travel in a logon reply."""
     if not text:
         return ""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or ":" in host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--{option}: expected HOST:PORT, got {text!r}")
+    try:
+        _host, port = parse_address(text)
+    except ValueError as e:
+        raise ConfigError(f"--{option}: expected HOST:PORT, got {text!r}: {e}") from None
+    if port == 0:
+        raise ConfigError(f"--{option}: port 0 cannot be connected to, got {text!r}")
     if len(text) > _ADDRESS_WIDTH or not text.isascii():
         raise ConfigError(f"--{option}: {text!r} does not fit 24 ASCII characters")
     return text

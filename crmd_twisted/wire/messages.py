@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
+from crmd_twisted.address import parse_address_or_none
+
 from ._base import Message, decode
 from .enums import ATTRIBUTE_COUNT, Attribute
 from .errors import UnknownMessageTypeError
@@ -81,13 +83,6 @@ class Subscription(NamedTuple):
     action: str
 
 
-def _split_address(text: str) -> tuple[str, int] | None:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        return None
-    return host, int(port)
-
-
 class ClientLogon(Message):
     """The ``*_address`` properties parse "host:port" (None if empty or malformed)."""
 
@@ -95,19 +90,19 @@ class ClientLogon(Message):
 
     @property
     def primary_oes(self) -> tuple[str, int] | None:
-        return _split_address(self.primary_oes_address)
+        return parse_address_or_none(self.primary_oes_address)
 
     @property
     def secondary_oes(self) -> tuple[str, int] | None:
-        return _split_address(self.secondary_oes_address)
+        return parse_address_or_none(self.secondary_oes_address)
 
     @property
     def primary_mds(self) -> tuple[str, int] | None:
-        return _split_address(self.primary_mds_address)
+        return parse_address_or_none(self.primary_mds_address)
 
     @property
     def secondary_mds(self) -> tuple[str, int] | None:
-        return _split_address(self.secondary_mds_address)
+        return parse_address_or_none(self.secondary_mds_address)
 
 
 class InstrumentRequest(Message):
