@@ -274,6 +274,8 @@ class MarketDataCore:
         checked = self.key_check(request.account, request.session_key, request.trading_session_id)
         if isinstance(checked, RejectCode):
             return [Refused(sub, checked)]
+        # trades that happened before this frame belong to the earlier subscribers only
+        self._distribute_trades()
         sub.account, sub.session_key = request.account, request.session_key
         sub.trading_session_id = checked
         out: list[MarketDataDecision] = []
@@ -358,10 +360,7 @@ class MarketDataCore:
         for sym, rolling in self.stats.items():
             if rolling.expire(now):
                 self._dirty.add(sym)
-        trades, self._trades = self._trades, []
-        for trade in trades:
-            for sub in self._by_symbol[trade.symbol_enum]:
-                sub.trades.append(trade)
+        self._distribute_trades()
         dirty, self._dirty = self._dirty, set()
         self._pending = False
         snapshots: dict[int, BookSnapshot] = {}
@@ -376,6 +375,13 @@ class MarketDataCore:
             if messages:
                 out.append(Send(sub, messages))
         return out
+
+    def _distribute_trades(self) -> None:
+        """Hand the queued trades to the backlogs of the subscribers of their symbol."""
+        trades, self._trades = self._trades, []
+        for trade in trades:
+            for sub in self._by_symbol[trade.symbol_enum]:
+                sub.trades.append(trade)
 
     def _due(
         self, sub: Subscriber, dirty: set[int], snapshots: dict[int, BookSnapshot], now: int
