@@ -87,6 +87,13 @@ class MDSProtocol(CRMDServerProtocol):
         if self.factory.core.due:
             self.factory.scheduleFlush()
 
+    def drop(self) -> None:
+        """Close at once, dropping unsent data (a laggard never drains its buffer)."""
+        self.loseConnection()
+        abort = getattr(self.transport, "abortConnection", None)
+        if abort is not None:
+            abort()
+
     def logonRequested(self, message: ClientLogon) -> None:
         self.log.info(
             "{peer}: the MDS needs no client_logon (md_subscribe carries the key); ignored",
@@ -191,7 +198,7 @@ class MDSFactory(CRMDFactory):
                     "{peer}: disconnecting market-data subscriber: {reason} ({backlog} trades)",
                     peer=proto.peer, reason=str(d.reason), backlog=d.backlog,
                 )  # fmt: skip
-                proto.loseConnection()
+                proto.drop()
             elif isinstance(d, Refused):
                 proto.log.info(
                     "{peer}: md_subscribe of account {account} refused: {reason}",
