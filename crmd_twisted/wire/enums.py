@@ -192,6 +192,8 @@ class SubscribeAction(StrEnum):
 
     UNUSED = ""
     SUBSCRIBE = "S"
+    #: project rule (PROTOCOL.md 7.12 rule 5): stop a subscription
+    UNSUBSCRIBE = "U"
 
 
 class Attribute(IntEnum):

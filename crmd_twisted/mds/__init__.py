@@ -1,0 +1,66 @@
+"""The market-data server (MDS): subscriptions, snapshots and trades for subscribers.
+
+:class:`MarketDataCore` (pure, :mod:`crmd_twisted.mds.core`) decides what each
+subscriber receives; :class:`MDSFactory` / :class:`MDSProtocol`
+(:mod:`crmd_twisted.mds.protocol`) put it on the network.  The MDS lives in
+the process that drives the matching engine and is fed with
+``factory.on_events(events)`` after every engine call.  docs/market-data.md
+describes the rules.
+"""
+
+from crmd_twisted.mds.core import (
+    DEFAULT_TRADE_BACKLOG,
+    DirectoryKeyCheck,
+    Disconnect,
+    DisconnectReason,
+    KeyCheck,
+    MarketDataCore,
+    MarketDataDecision,
+    Refused,
+    Send,
+    SkipReason,
+    SlotSkipped,
+    Subscribed,
+    Subscriber,
+    Unsubscribed,
+)
+from crmd_twisted.mds.protocol import MDSFactory, MDSProtocol
+from crmd_twisted.mds.snapshot import (
+    DEPTH_MESSAGES,
+    BookSnapshot,
+    Depth,
+    Trade,
+    TradeStats,
+    book_message,
+    depth_for,
+    exec_report,
+)
+from crmd_twisted.mds.stats import RollingStats
+
+__all__ = [
+    "DEFAULT_TRADE_BACKLOG",
+    "DEPTH_MESSAGES",
+    "BookSnapshot",
+    "Depth",
+    "DirectoryKeyCheck",
+    "Disconnect",
+    "DisconnectReason",
+    "KeyCheck",
+    "MDSFactory",
+    "MDSProtocol",
+    "MarketDataCore",
+    "MarketDataDecision",
+    "Refused",
+    "RollingStats",
+    "Send",
+    "SkipReason",
+    "SlotSkipped",
+    "Subscribed",
+    "Subscriber",
+    "Trade",
+    "TradeStats",
+    "Unsubscribed",
+    "book_message",
+    "depth_for",
+    "exec_report",
+]
