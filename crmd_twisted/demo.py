@@ -9,7 +9,6 @@ every step gave the expected answer.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any, TextIO
 
@@ -17,7 +16,7 @@ from twisted.internet import task
 from twisted.internet.interfaces import IReactorTCP
 
 from crmd_twisted.client.session import ClientEvent, CRMDClient
-from crmd_twisted.console import EXPECTED_FAILURES, react_main
+from crmd_twisted.console import EXPECTED_FAILURES, CommandLineParser, react_main
 from crmd_twisted.testing import SimulatedExchange, client_ready
 from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, Side, SymbolEnum, TransactionType, coerce
@@ -52,6 +51,9 @@ class Transcript:
             if event.kind == "order" and isinstance(event.message, Transaction):
                 tx = event.message
                 detail = f"order {tx.order_id}"
+                if tx.orig_order_id and tx.orig_order_id != tx.order_id:
+                    # a cancel / replace answer: name the order it acted on first
+                    detail = f"order {tx.orig_order_id} (request {tx.order_id})"
                 if tx.exec_qty:
                     detail += f" exec {tx.exec_qty:g} @ {tx.exec_price:g} (exec_id {tx.exec_id})"
                 if tx.cancel_qty:
@@ -113,7 +115,8 @@ async def run_demo(out: TextIO, reactor: IReactorTCP | None = None) -> None:
         listing = await alice.open_orders()
         t.say(f"    alice open orders: {[tx.order_id for tx in listing]}")
         cancelled = await alice.cancel(resting.order_id)
-        t.say(f"    alice: {_kind(cancelled)} {cancelled.cancel_qty:g}")
+        t.say(f"    alice: {_kind(cancelled)} {cancelled.cancel_qty:g} of order "
+              f"{resting.order_id}")
         if cancelled.message_type != TransactionType.CANCELLED:
             raise DemoFailed("the cancel was not confirmed")
 
@@ -136,7 +139,7 @@ async def run_demo(out: TextIO, reactor: IReactorTCP | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="crmd-demo", description=__doc__.split("\n\n")[1])
+    parser = CommandLineParser(prog="crmd-demo", description=__doc__.split("\n\n")[1])
     parser.parse_args(argv)
     return react_main(lambda reactor: run_demo(sys.stdout, reactor), "crmd-demo",
                       (*EXPECTED_FAILURES, DemoFailed))

@@ -10,14 +10,13 @@ instrument, and prints every answer::
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from crmd_twisted.client import CRMDClientProtocol
-from crmd_twisted.console import react_main
+from crmd_twisted.console import CommandLineParser, port_number, react_main
 from crmd_twisted.wire import InstrumentResponse, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -77,9 +76,9 @@ async def run(reactor: Any, host: str, port: int) -> Transaction:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="CRMD custom protocol client")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=4444)
+    parser = CommandLineParser(prog="custom_client", description="CRMD custom protocol client")
+    parser.add_argument("--host", default="127.0.0.1", help="AES host")
+    parser.add_argument("--port", type=port_number, default=4444, help="AES port")
     args = parser.parse_args(argv)
     return react_main(lambda reactor: run(reactor, args.host, args.port), "custom_client")
 

@@ -5,16 +5,19 @@ key, then every second sends one transaction, cycling NEW -> CANCEL_REPLACE ->
 ORDER_CANCEL through the order types, and prints what it sends and what comes
 back.  Run it against the simulators::
 
-    twistd -n crmd-aes &  twistd -n crmd-oes &
+    twistd -n --pidfile=aes.pid crmd-aes &  twistd -n --pidfile=oes.pid crmd-oes &
     python examples/example_client.py --account 1001 --user alice --api-key k --count 9
 
-Without flags it asks for the AES host and port, API key, user and account.
+Without any of --host, --port, --api-key, --user and --account it asks for
+them (Enter keeps the default shown); with any of them given it asks nothing
+and uses the defaults (``--help``) for the others.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import task
@@ -22,7 +25,13 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from crmd_twisted.client import CRMDClientProtocol
 from crmd_twisted.client.errors import reject_name
-from crmd_twisted.console import react_main
+from crmd_twisted.console import (
+    CommandLineParser,
+    account_number,
+    port_number,
+    react_main,
+    user_name,
+)
 from crmd_twisted.wire import ClientLogon, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -71,6 +80,16 @@ class ExampleClient(CRMDClientProtocol):
 
     def serverLoggedOut(self, reason: int, message: ClientLogon) -> None:
         print(f"<- server logout {reject_name(reason)}", flush=True)
+
+
+#: The settings the example asks for when none is given: option, prompt, type, default.
+SETTINGS: list[tuple[str, str, Callable[[str], Any], str]] = [
+    ("host", "AES host", str, "127.0.0.1"),
+    ("port", "AES port", port_number, "4444"),
+    ("api_key", "API trading key", str, "1"),
+    ("user", "user name", user_name, "user1"),
+    ("account", "account", account_number, "1001"),
+]
 
 
 def ask(prompt: str, default: str) -> str:
@@ -124,24 +143,22 @@ async def run(reactor: Any, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="CRMD example client")
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--api-key")
-    parser.add_argument("--user")
-    parser.add_argument("--account", type=int)
+    parser = CommandLineParser(prog="example_client", description="CRMD example client")
+    for option, prompt, kind, default in SETTINGS:
+        parser.add_argument(f"--{option.replace('_', '-')}", type=kind, help=f"{prompt} "
+                            f"(default when any setting is given: {default}; else asked)")
     parser.add_argument("--count", type=int, default=0, help="transactions to send (0: forever)")
-    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between them")
     args = parser.parse_args(argv)
-    try:
-        args.host = args.host or ask("AES host", "127.0.0.1")
-        args.port = args.port or int(ask("AES port", "4444"))
-        args.api_key = args.api_key or ask("API trading key", "1")
-        args.user = args.user or ask("user name", "user1")
-        args.account = args.account or int(ask("account", "1001"))
-    except ValueError as e:
-        print(f"example_client: error: {e}", file=sys.stderr)
-        return 1
+    interactive = all(getattr(args, option) is None for option, *_ in SETTINGS)
+    for option, prompt, kind, default in SETTINGS:
+        if getattr(args, option) is None:
+            text = ask(prompt, default) if interactive else default
+            try:
+                setattr(args, option, kind(text))
+            except (ValueError, argparse.ArgumentTypeError) as e:
+                print(f"example_client: error: {prompt}: {e}", file=sys.stderr)
+                return 1
     return react_main(lambda reactor: run(reactor, args), "example_client")
 
 

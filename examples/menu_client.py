@@ -25,7 +25,13 @@ from twisted.protocols.basic import LineReceiver
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from crmd_twisted.client import CRMDClientProtocol
-from crmd_twisted.console import react_main
+from crmd_twisted.console import (
+    CommandLineParser,
+    account_number,
+    port_number,
+    react_main,
+    user_name,
+)
 from crmd_twisted.wire import Message, Transaction
 from crmd_twisted.wire.enums import (
     NO_ATTRIBUTES,
@@ -140,12 +146,12 @@ async def run(reactor: Any, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="CRMD menu client")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=4444)
-    parser.add_argument("--account", type=int, default=1001)
-    parser.add_argument("--user", default="menu")
-    parser.add_argument("--api-key", default="menu-key")
+    parser = CommandLineParser(prog="menu_client", description="CRMD menu client")
+    parser.add_argument("--host", default="127.0.0.1", help="AES host")
+    parser.add_argument("--port", type=port_number, default=4444, help="AES port")
+    parser.add_argument("--account", type=account_number, default=1001, help="account")
+    parser.add_argument("--user", type=user_name, default="menu", help="user name")
+    parser.add_argument("--api-key", default="menu-key", help="API trading key")
     args = parser.parse_args(argv)
     return react_main(lambda reactor: run(reactor, args), "menu_client")
 

@@ -21,7 +21,8 @@ async def test_demo_transcript_in_process() -> None:
     assert "bob: ORDER_ACK" in text
     assert "alice: QUOTE_FILL 1.5 @ 30000" in text
     assert "bob <- EXECUTION_PARTIAL" in text
-    assert "alice: CANCELLED 1" in text
+    assert "alice: CANCELLED 1 of order 10002" in text
+    assert "alice <- CANCELLED order 10002 (request 10003)" in text  # the order, then the ask
     assert "executed long 1.5" in text
     assert text.rstrip().endswith("demo complete")
 

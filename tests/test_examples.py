@@ -8,15 +8,18 @@ while it talks to the simulators.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from twisted.internet import defer, error, protocol, reactor
 from twisted.logger import LogEvent, formatEvent, globalLogPublisher
 
+from crmd_twisted.accounts import Account, AccountDirectory
 from crmd_twisted.testing import SimulatedExchange
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -172,3 +175,96 @@ async def test_strategy_example_passes_under_pytest() -> None:
     )
     assert status == 0, out + err
     assert "2 passed" in out
+
+
+CLIENTS = ["example_client", "menu_client", "custom_client", "full_flow_client"]
+WITH_USER = ["example_client", "menu_client", "full_flow_client"]
+
+
+def run_quick(name: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run an example that fails before it touches the network."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *args], input=stdin,
+        capture_output=True, text=True, timeout=TIMEOUT, cwd=EXAMPLES.parent,
+    )
+
+
+def assert_one_line(proc: subprocess.CompletedProcess[str], prog: str, *fragments: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("name", CLIENTS)
+def test_bad_port_is_one_line(name: str) -> None:
+    assert_one_line(run_quick(name, "--port", "99999"), name, "--port", "1..65535, got 99999")
+    assert_one_line(run_quick(name, "--port", "http"), name, "--port", "'http'")
+
+
+@pytest.mark.parametrize("name", WITH_USER)
+def test_long_user_name_is_one_line(name: str) -> None:
+    assert_one_line(run_quick(name, "--user", "toolong"), name, "--user",
+                    "1..6 ASCII characters, got 'toolong'")
+
+
+def test_long_user_name_typed_at_the_prompt_is_one_line() -> None:
+    proc = run_quick("example_client", stdin="127.0.0.1\n4444\nkey\ntoolong\n1001\n")
+    assert_one_line(proc, "example_client", "user name", "'toolong'")
+
+
+@pytest.mark.parametrize("name", CLIENTS)
+def test_help_shows_the_defaults(name: str) -> None:
+    proc = run_quick(name, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "4444" in proc.stdout and "default" in proc.stdout
+
+
+@pytest_twisted.ensureDeferred
+async def test_example_client_asks_nothing_when_a_setting_is_given(
+    exchange: SimulatedExchange,
+) -> None:
+    _, port = exchange.aes_address
+    out, err, status = await run_example(
+        [str(EXAMPLES / "example_client.py"), "--port", str(port), "--count", "3",
+         "--interval", "0.02"]
+    )
+    assert status == 0, err
+    assert "AES host [" not in out  # no --host: the default 127.0.0.1, not a prompt
+    assert "AES logon ok" in out
+
+
+@pytest_twisted.ensureDeferred
+async def test_connection_refused_says_so(exchange: SimulatedExchange) -> None:
+    # needs the client's max_attempts (ConnectionFailed) to end in seconds
+    for name in CLIENTS:
+        _, err, status = await run_example(
+            [str(EXAMPLES / f"{name}.py"), "--host", "127.0.0.1", "--port", "1"],
+            "H\nq\n",  # the menu client connects on H
+        )
+        assert status == 1, (name, err)
+        assert "Traceback" not in err, name
+        assert err.count("\n") == 1, (name, err)
+        assert err.startswith(f"{name}: error: cannot connect"), (name, err)
+        assert "refused" in err, (name, err)
+
+
+@pytest_twisted.ensureDeferred
+async def test_refused_logon_is_not_logged_out() -> None:
+    directory = AccountDirectory([Account(1001, "alice", "alice-key")], open=False)
+    ex = SimulatedExchange(accounts=directory)
+    await ex.start()
+    try:
+        host, port = ex.aes_address
+        out, err, status = await run_example(
+            [str(EXAMPLES / "full_flow_client.py"), "--host", host, "--port", str(port),
+             "--user", "mallet"]
+        )
+    finally:
+        await ex.stop()
+    assert status == 1
+    assert err.startswith("full_flow_client: error: logon rejected"), err
+    assert "logged out" not in out

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,50 @@ class GCTuningTests(ReactorFriendly, unittest.TestCase):
         tap_oes.tune_gc((12_345, 20, 30))
         self.assertEqual(gc.get_threshold(), (12_345, 20, 30))
         self.assertGreater(gc.get_freeze_count(), 0)
+
+
+class TwoServersInOneFolderTests(unittest.TestCase):
+    """What the README says: ``--pidfile=NAME.pid`` lets two twistd run from one folder."""
+
+    def setUp(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="crmd-twistd-"))
+        self.addCleanup(shutil.rmtree, self.workdir, True)
+        self.env = dict(os.environ)
+        self.env.pop("PYTHONPATH", None)
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [*twistd_command(), "-n", *args], cwd=self.workdir, env=self.env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        self.addCleanup(self.stop, proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen[str]) -> None:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate(timeout=20)
+
+    def waitForPidfile(self, name: str, proc: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + 30
+        while not (self.workdir / name).exists():
+            self.assertIsNone(proc.poll(), f"twistd ended before writing {name}")
+            self.assertLess(time.monotonic(), deadline, f"no {name} after 30 s")
+            time.sleep(0.05)
+
+    def test_own_pidfiles_let_both_run(self) -> None:
+        aes = self.start("--pidfile=aes.pid", "crmd-aes", f"--listen={LOOPBACK0}")
+        self.waitForPidfile("aes.pid", aes)
+        oes = self.start("--pidfile=oes.pid", "crmd-oes", f"--listen={LOOPBACK0}")
+        self.waitForPidfile("oes.pid", oes)
+        self.assertIsNone(aes.poll())
+        self.assertIsNone(oes.poll())
+
+    def test_the_default_pidfile_stops_the_second(self) -> None:
+        first = self.start("crmd-aes", f"--listen={LOOPBACK0}")
+        self.waitForPidfile("twistd.pid", first)
+        second = self.start("crmd-oes", f"--listen={LOOPBACK0}")
+        out, err = second.communicate(timeout=30)
+        self.assertEqual(second.returncode, 1)
+        self.assertIn("Another twistd server is running", out + err)
+        self.assertIsNone(first.poll())

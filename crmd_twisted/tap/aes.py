@@ -13,17 +13,17 @@ from crmd_twisted.tap.common import (
     Listener,
     SecretOptionsMixin,
     check_address,
-    directory_from,
     endpoint_from,
     fail,
     keys_from,
     log_frames_from,
 )
+from crmd_twisted.tap.options import ConfigFileMixin, accounts_from, apply_config
 
 __all__ = ["Options", "makeService"]
 
 
-class Options(SecretOptionsMixin, usage.Options):
+class Options(ConfigFileMixin, SecretOptionsMixin, usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Admin server simulator: checks logons (2FA when an accounts file "
@@ -31,17 +31,21 @@ class Options(SecretOptionsMixin, usage.Options):
         "clients to the primary / secondary OES."
     )
     optParameters = [
-        ["listen", "l", "tcp:4444", "Endpoint to listen on (Twisted endpoint syntax)."],
+        ["listen", "l", "tcp:4444:interface=127.0.0.1",
+         "Endpoint to listen on (Twisted endpoint syntax; tcp:4444 listens on every "
+         "interface)."],
         ["oes", None, "127.0.0.1:4445", "Primary OES address HOST:PORT sent to clients."],
         ["secondary-oes", None, "", "Secondary (fail-over) OES address HOST:PORT."],
         ["mds", None, "", "Market-data server address HOST:PORT sent to clients, if any."],
     ]
+    takesBook = False  # the AES has no instruments and no matching engine
 
 
 def build(options: usage.Options, reactor: Any) -> tuple[AESFactory, Listener]:
     """The AES factory and its listener from parsed options (ConfigError if unusable)."""
+    apply_config(options)
     core = AdminCore(
-        directory_from(options["accounts"]),
+        accounts_from(options),
         keys_from(options["secret"]),
         primary_oes=check_address(options["oes"], "oes"),
         secondary_oes=check_address(options["secondary-oes"], "secondary-oes"),

@@ -31,19 +31,21 @@ from crmd_twisted.tap.oes import (
     build_factory,
     run_by_twistd,
 )
+from crmd_twisted.tap.options import ConfigFileMixin
 
 __all__ = ["ExchangeService", "Options", "makeService"]
 
 
-class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run a whole CRMD test exchange in one process: the Admin server, the Order "
         "Entry server and, with --secondary-oes-listen, a fail-over OES on the same book."
     )
     optParameters = [
-        ["aes-listen", None, "tcp:4444", "Endpoint of the AES."],
-        ["oes-listen", None, "tcp:4445", "Endpoint of the primary OES."],
+        ["aes-listen", None, "tcp:4444:interface=127.0.0.1",
+         "Endpoint of the AES (tcp:4444 listens on every interface)."],
+        ["oes-listen", None, "tcp:4445:interface=127.0.0.1", "Endpoint of the primary OES."],
         ["secondary-oes-listen", None, None, "Endpoint of a secondary OES (same order book)."],
         ["advertise-host", None, "127.0.0.1", "Host name the AES gives clients for the OES."],
     ]
@@ -83,8 +85,8 @@ class ExchangeService(OESService):
 
 
 def build(options: usage.Options, reactor: Any) -> ExchangeService:
-    """The whole exchange from parsed options (ConfigError if unusable)."""
-    core = build_core(options)
+    """The whole exchange from parsed options and ``--config`` (ConfigError if unusable)."""
+    core = build_core(options)  # reads --config first
     keys = keys_from(options["secret"])
     host = options["advertise-host"]
     if not host or ":" in host or len(host) > 18 or not host.isascii():

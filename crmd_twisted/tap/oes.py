@@ -9,23 +9,38 @@ from twisted.application.service import IService, MultiService
 from twisted.internet import defer
 from twisted.python import usage
 
-from crmd_twisted.accounts import ConfigError
-from crmd_twisted.engine import DEFAULT_INSTRUMENTS
-from crmd_twisted.instruments import load_instruments
+from collections.abc import Iterable
+
+from crmd_twisted.accounts import DEFAULT_BALANCES, AccountDirectory, ConfigError
+from crmd_twisted.engine import Instrument, MatchingEngine
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.tap.common import (
     Listener,
     SecretOptionsMixin,
     check_positive_float,
-    directory_from,
     endpoint_from,
     fail,
     keys_from,
     log_frames_from,
 )
+from crmd_twisted.tap.options import (
+    ConfigFileMixin,
+    accounts_from,
+    apply_config,
+    instruments_from,
+    rules_from,
+)
 
-__all__ = ["GC_THRESHOLDS", "OESService", "Options", "makeService", "run_by_twistd", "tune_gc"]
+__all__ = [
+    "GC_THRESHOLDS",
+    "OESService",
+    "Options",
+    "check_balance_currencies",
+    "makeService",
+    "run_by_twistd",
+    "tune_gc",
+]
 
 
 class OESOptionsMixin:
@@ -39,9 +54,10 @@ class OESOptionsMixin:
         ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
         ["no-key-check", None, "Accept any session key (the docs' test system does)."],
     ]
+    numberOptions: tuple[str, ...] = ("match-delay",)
 
 
-class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Order Entry server simulator: logon with the AES key, instrument, "
@@ -49,7 +65,9 @@ class Options(OESOptionsMixin, SecretOptionsMixin, usage.Options):
         "codes, and fills from a price-time matching engine."
     )
     optParameters = [
-        ["listen", "l", "tcp:4445", "Endpoint to listen on (Twisted endpoint syntax)."],
+        ["listen", "l", "tcp:4445:interface=127.0.0.1",
+         "Endpoint to listen on (Twisted endpoint syntax; tcp:4445 listens on every "
+         "interface)."],
     ]
 
 
@@ -110,17 +128,36 @@ class OESService(MultiService):
 
 
 def build_core(options: usage.Options) -> OrderEntryCore:
-    """The OES core from parsed options (ConfigError if unusable)."""
-    instruments = (
-        load_instruments(options["instruments"]) if options["instruments"] else DEFAULT_INSTRUMENTS
-    )
+    """The OES core from parsed options and ``--config`` (ConfigError if unusable)."""
+    config = apply_config(options)
+    instruments = instruments_from(options)
+    directory = accounts_from(options)
+    source = options["accounts"] or (str(config.path) if config is not None else "accounts")
+    check_balance_currencies(directory, instruments, source)
     return OrderEntryCore(
-        directory_from(options["accounts"]),
+        directory,
         keys_from(options["secret"]),
         instruments,
         check_keys=not options["no-key-check"],
         strict=bool(options["strict"]),
+        engine=MatchingEngine(instruments, rules_from(options)),
     )
+
+
+def check_balance_currencies(
+    directory: AccountDirectory, instruments: Iterable[Instrument], source: str
+) -> None:
+    """Refuse a balance in a currency no instrument trades (a typo such as ``BCT``)."""
+    known = set(DEFAULT_BALANCES)
+    for instrument in instruments:
+        known.update((instrument.base.upper(), instrument.quote.upper()))
+    for account in directory:
+        for currency in account.balances:
+            if currency.upper() not in known:
+                raise ConfigError(
+                    f"{source}: account {account.account} user {account.user!r}: unknown "
+                    f"currency {currency!r} in balances (known: {', '.join(sorted(known))})"
+                )
 
 
 def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
