@@ -57,6 +57,10 @@ _DEPTH_OF = {
 }  # fmt: skip
 #: Market-data frames a book takes (the others are not market data).
 BOOK_MESSAGES = (*_DEPTH_OF, MdExecReport)
+#: A book snapshot frame of any depth.
+Snapshot = (
+    TopOfBook | ThreeLevelData | FiveLevelData | TenLevelData | TwentyLevelData | ThirtyLevelData
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +159,7 @@ class LocalBook:
         if isinstance(message, MdExecReport):
             return self._trade(message)
         depth = _DEPTH_OF.get(type(message))
-        if depth is None:
+        if depth is None or not isinstance(message, Snapshot):
             return None
         if message.symbol:
             self.symbol = message.symbol
@@ -179,7 +183,7 @@ class LocalBook:
         return TradeReported(self, message.price, message.volume, message.side, message)
 
 
-def _levels(message: Message) -> tuple[list[BookLevel], list[BookLevel]]:
+def _levels(message: Snapshot) -> tuple[list[BookLevel], list[BookLevel]]:
     """(bids, asks) of a snapshot frame, empty levels left out."""
     bids: list[BookLevel] = []
     asks: list[BookLevel] = []

@@ -20,7 +20,7 @@ A server logout (a refused key: INVALID_KEY 4) goes to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from twisted.internet import defer
 from twisted.python.failure import Failure
@@ -125,7 +125,7 @@ class CRMDMarketDataProtocol(CRMDProtocol):
         """One ``md_subscribe`` with up to five slots."""
         if len(items) > SLOTS_PER_FRAME:
             raise ValueError(f"at most {SLOTS_PER_FRAME} subscriptions per md_subscribe")
-        fields: dict[str, object] = {
+        fields: dict[str, Any] = {
             "message_type": TransactionType.MD_SUBSCRIBE,
             "account": self.account,
             "session_key": self.sessionKey,
