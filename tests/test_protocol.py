@@ -68,7 +68,7 @@ class Recorder(CRMDProtocol):
         super().bufferOverflow(pending)
 
     def partialFrameTimedOut(self) -> None:
-        self.events.append(("partialTimeout", self._frames.pending))
+        self.events.append(("partialTimeout", self.connection.pending_bytes))
         super().partialFrameTimedOut()
 
     def timeoutConnection(self) -> None:
