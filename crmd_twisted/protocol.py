@@ -152,7 +152,7 @@ class CRMDProtocol(Protocol):
         conn.start(self.clock.seconds())
         self._rearm()
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
+    def connectionLost(self, reason: Failure | None = connectionDone) -> None:
         self._closing = True
         connections = getattr(self.factory, "connections", None)
         if connections is not None:
