@@ -29,7 +29,6 @@ from crmd_twisted.engine import (
     Instrument,
     MatchingEngine,
     NewOrder,
-    OrderView,
     ReplaceOrder,
     RiskQuery,
 )
@@ -44,13 +43,13 @@ from crmd_twisted.oes.notices import (
     UnknownSymbol,
 )
 from crmd_twisted.oes.publish import EventPublisher
+from crmd_twisted.oes.replies import instrument_responses, listing, risk_fields
 from crmd_twisted.session import COUNTED_TRANSACTIONS, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
     CollateralData,
     CollateralRequest,
     InstrumentRequest,
-    InstrumentResponse,
     Message,
     OpenOrderRequest,
     RiskUpdateRequest,
@@ -58,13 +57,10 @@ from crmd_twisted.wire import (
     Transaction,
 )
 from crmd_twisted.wire.enums import (
-    NO_ATTRIBUTES,
     OrderType,
     RejectCode,
     RequestType,
-    ResponseType,
     Side,
-    SymbolType,
     TransactionType,
     UNIMPLEMENTED_ORDER_TYPES,
 )
@@ -254,29 +250,9 @@ class OrderEntryCore:
             self._notices.append(RequestRefused(request.NAME, request.account, reason))
             session.send(request.replace(reject_reason=reason, sending_time=self.clock()))
             return self._drained()
-        count = len(selected)
-        for index, inst in enumerate(selected):
-            if count == 1:
-                rtype = ResponseType.SNAPSHOT
-            elif index == 0:
-                rtype = ResponseType.SNAPSHOT_START
-            elif index == count - 1:
-                rtype = ResponseType.SNAPSHOT_FINISH
-            else:
-                rtype = ResponseType.SNAPSHOT_CONTINUATION
-            session.send(
-                InstrumentResponse(
-                    message_type=TransactionType.INSTRUMENT,
-                    response_type=rtype,
-                    symbol_enum=inst.symbol_enum,
-                    symbol=inst.symbol,
-                    symbol_type=inst.symbol_type,
-                    price_increment=inst.price_increment,
-                    min_size=inst.min_size,
-                    max_size=inst.max_size,
-                    sending_time=self.clock(),
-                )
-            )
+        now = self.clock()
+        for response in instrument_responses(selected, now):
+            session.send(response)
         return NO_NOTICES
 
     def _refuse(self, session: Session, what: str, reason: RejectCode) -> None:
@@ -285,35 +261,7 @@ class OrderEntryCore:
         self.logout(session)
 
     def _risk_fields(self, session: Session, symbol_enum: int) -> dict[str, object]:
-        """Balances and (for an instrument) positions as risk/collateral reply fields."""
-        bal = self.ledger.balances.get(session.account, {})
-        fields: dict[str, object] = {
-            "user_name": session.user,
-            "account": session.account,
-            "symbol_enum": symbol_enum,
-            "btc_equity": bal.get("BTC", 0.0),
-            "usdt_equity": bal.get("USDT", 0.0),
-            "eth_equity": bal.get("ETH", 0.0),
-            "usd_equity": bal.get("USD", 0.0),
-            "fly_equity": bal.get("FLY", 0.0),
-            "open_order_request_limit": session.open_order_limit,
-            "trading_session_id": session.trading_session_id,
-        }
-        if symbol_enum:
-            pos = self.engine.position(session.account, symbol_enum)
-            inst = self.instruments[symbol_enum]
-            fields.update(
-                long_position=pos.long_open_qty,
-                short_position=pos.short_open_qty,
-                long_cash=pos.long_open_cash,
-                short_cash=pos.short_open_cash,
-                executed_long_position=pos.executed_long_qty,
-                executed_long_cash=pos.executed_long_cash,
-                executed_short_position=pos.executed_short_qty,
-                executed_short_cash=pos.executed_short_cash,
-                instrument_equity=bal.get(inst.base, 0.0),
-            )
-        return fields
+        return risk_fields(self.ledger, self.engine, self.instruments, session, symbol_enum)
 
     def _admitted(
         self,
@@ -370,41 +318,9 @@ class OrderEntryCore:
         if not self._admitted(session, request):
             return self._drained()
         for view in self.engine.open_orders(session.account, request.symbol_enum):
-            session.send(self._listing(view, session))
+            base = self.orders.get((view.account, view.order_id))
+            session.send(listing(view, base, self.instruments, session, self.clock()))
         return NO_NOTICES
-
-    def _listing(self, view: OrderView, session: Session) -> Transaction:
-        base = self.orders.get((view.account, view.order_id))
-        state = TransactionType.REPLACED if view.replaced else TransactionType.ORDER_NEW
-        if base is None:  # an order entered through the engine directly
-            base = Transaction(
-                account=view.account,
-                symbol_enum=view.symbol_enum,
-                symbol=self.instruments[view.symbol_enum].symbol,
-                symbol_type=SymbolType.SPOT,
-                order_type=view.order_type,
-                side=view.side,
-                price=view.price,
-                time_in_force=view.time_in_force,
-                stop_limit_price=view.stop_limit_price,
-                attributes=NO_ATTRIBUTES,
-            )
-        return base.replace(
-            message_type=state,
-            order_id=view.order_id,
-            order_qty=view.open_qty,
-            orig_order_id=0,
-            orig_price=0.0,
-            cancel_qty=0.0,
-            exec_id=0,
-            exec_qty=0.0,
-            exec_price=0.0,
-            remaining_qty=view.open_qty,
-            reject_reason=0,
-            trading_session_id=session.trading_session_id,
-            session_key=session.key,
-            sending_time=self.clock(),
-        )
 
     # -- transactions --------------------------------------------------------------------------
 
