@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import ClassVar
 
 __all__ = [
@@ -27,6 +27,14 @@ __all__ = [
 ]
 
 
+# notice class -> its field names (dataclasses.fields() is slow for a per-reject call)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: object) -> object:
+    return value.name if isinstance(value, Enum) else value
+
+
 class NoticeLevel(StrEnum):
     """How much a notice matters (the names of ``twisted.logger.LogLevel``)."""
 
@@ -35,7 +43,7 @@ class NoticeLevel(StrEnum):
     WARN = "warn"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a notice is built per reject, frozen costs more
 class Notice:
     """Base of every notice: a log level and a format over the notice's fields."""
 
@@ -44,14 +52,13 @@ class Notice:
 
     def log_fields(self) -> dict[str, object]:
         """The fields the format refers to (enums as their names)."""
-        out: dict[str, object] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = getattr(value, "name", value)
-        return out
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        return {name: _plain(getattr(self, name)) for name in names}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestRefused(Notice):
     """A request with a reject carrier was answered with *reason*."""
 
@@ -61,7 +68,7 @@ class RequestRefused(Notice):
     reason: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClientRefused(Notice):
     """A request without a reject carrier failed a check: the client is logged out."""
 
@@ -73,7 +80,7 @@ class ClientRefused(Notice):
     reason: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UnknownSymbol(Notice):
     """A request named an instrument the OES does not list; no reply was sent."""
 
@@ -82,7 +89,7 @@ class UnknownSymbol(Notice):
     symbol: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransactionRejected(Notice):
     """A transaction was answered with REJECT and *reason*."""
 
@@ -92,7 +99,7 @@ class TransactionRejected(Notice):
     reason: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UnknownOrderFill(Notice):
     """The engine filled an order the OES has no message of; nothing was sent."""
 
@@ -102,7 +109,7 @@ class UnknownOrderFill(Notice):
     order_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EngineEventIgnored(Notice):
     """An engine event that needs no frame."""
 

@@ -20,7 +20,7 @@ from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from crmd_twisted.oes.core import OrderEntryCore, Session
-from crmd_twisted.oes.notices import Notices
+from crmd_twisted.oes.notices import NoticeLevel, Notices
 from crmd_twisted.oes.pacing import RequestPacer
 from crmd_twisted.protocol import CRMDFactory
 from crmd_twisted.server import CRMDServerProtocol
@@ -41,10 +41,16 @@ __all__ = ["OESFactory", "OESProtocol", "log_notices"]
 _Work = tuple[Session, Message]
 
 
+_LEVELS = {level: LogLevel.levelWithName(level.value) for level in NoticeLevel}
+#: Where the core's notices are logged: the core's namespace, as before it was pure
+#: (a module-level Logger: one read per reject, no per-access Logger like self.log).
+coreLog = Logger(namespace="crmd_twisted.oes.core")
+
+
 def log_notices(log: Logger, notices: Notices) -> None:
     """Emit the core's *notices* as log events."""
     for notice in notices:
-        log.emit(LogLevel.levelWithName(notice.LEVEL.value), notice.FORMAT, **notice.log_fields())
+        log.emit(_LEVELS[notice.LEVEL], notice.FORMAT, **notice.log_fields())
 
 
 class OESProtocol(CRMDServerProtocol):
@@ -141,7 +147,7 @@ class OESProtocol(CRMDServerProtocol):
         else:  # pragma: no cover - only the types above are queued
             return
         if notices:
-            log_notices(self.log, notices)
+            log_notices(coreLog, notices)
 
     def nextDeadline(self) -> float | None:
         own = super().nextDeadline()
@@ -193,7 +199,6 @@ class OESFactory(CRMDFactory):
     """
 
     protocol = OESProtocol
-    log = Logger()
 
     def __init__(
         self,
@@ -215,7 +220,7 @@ class OESFactory(CRMDFactory):
         """Let the core's time-driven events happen and log what it reports."""
         notices = self.core.tick()
         if notices:
-            log_notices(self.log, notices)
+            log_notices(coreLog, notices)
 
     def startFactory(self) -> None:
         self._ticker = LoopingCall(self.tick)
