@@ -16,12 +16,13 @@ is checked against the API key configured for them::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from crmd_twisted.config import ConfigError, read_toml  # re-exported for old importers
 
 __all__ = [
     "DEFAULT_BALANCES",
@@ -39,10 +40,6 @@ DEFAULT_BALANCES: Mapping[str, float] = MappingProxyType(
 )
 DEFAULT_OPEN_ORDER_LIMIT = 1000
 _USER_WIDTH = 6
-
-
-class ConfigError(Exception):
-    """A configuration file or option value is unusable; the message is one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +88,6 @@ class AccountDirectory:
         return any(a.account == account for a in self._by_key.values())
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a one-line ConfigError."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as e:
-        raise ConfigError(f"cannot read {p}: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{p}: invalid TOML: {e}") from None
-
-
 def _require(entry: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in entry:
         raise ConfigError(f"{where}: missing '{key}'")
@@ -110,6 +95,47 @@ def _require(entry: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise ConfigError(f"{where}: '{key}' must be {kind.__name__}, got {value!r}")
     return value
+
+
+_KEYS = frozenset({"account", "user", "api_key", "balances", "open_order_limit", "disabled"})
+
+
+def _balances(entry: Mapping[str, Any], where: str) -> dict[str, float]:
+    raw = entry.get("balances", DEFAULT_BALANCES)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: 'balances' must be a table of currency = amount")
+    balances: dict[str, float] = {}
+    for cur, amount in raw.items():
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+            raise ConfigError(f"{where}: balance {cur} must be a number >= 0, got {amount!r}")
+        balances[str(cur).upper()] = float(amount)
+    return balances
+
+
+def _account(entry: object, where: str) -> Account:
+    """One ``[[accounts]]`` table as an :class:`Account` (ConfigError if unusable)."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: not a table")
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    number = _require(entry, "account", int, where)
+    if not 0 < number <= 0x7FFFFFFF:
+        raise ConfigError(f"{where}: 'account' must be in 1..2147483647, got {number}")
+    user = _require(entry, "user", str, where)
+    if not user or len(user) > _USER_WIDTH or not user.isascii():
+        raise ConfigError(f"{where}: 'user' must be 1..6 ASCII characters, got {user!r}")
+    api_key = entry.get("api_key")
+    if api_key is not None and (not isinstance(api_key, str) or not api_key.isascii()):
+        raise ConfigError(f"{where}: 'api_key' must be ASCII text")
+    balances = _balances(entry, where)
+    limit = entry.get("open_order_limit", DEFAULT_OPEN_ORDER_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigError(f"{where}: 'open_order_limit' must be a positive integer")
+    disabled = entry.get("disabled", False)
+    if not isinstance(disabled, bool):
+        raise ConfigError(f"{where}: 'disabled' must be true or false")
+    return Account(number, user, api_key, balances, limit, disabled)
 
 
 def load_accounts(path: str | Path) -> AccountDirectory:
@@ -122,38 +148,10 @@ def load_accounts(path: str | Path) -> AccountDirectory:
     seen: set[tuple[int, str]] = set()
     for i, entry in enumerate(entries, 1):
         where = f"{path}: accounts entry {i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: not a table")
-        unknown = set(entry) - {
-            "account", "user", "api_key", "balances", "open_order_limit", "disabled"
-        }
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        number = _require(entry, "account", int, where)
-        if not 0 < number <= 0x7FFFFFFF:
-            raise ConfigError(f"{where}: 'account' must be in 1..2147483647, got {number}")
-        user = _require(entry, "user", str, where)
-        if not user or len(user) > _USER_WIDTH or not user.isascii():
-            raise ConfigError(f"{where}: 'user' must be 1..6 ASCII characters, got {user!r}")
-        api_key = entry.get("api_key")
-        if api_key is not None and (not isinstance(api_key, str) or not api_key.isascii()):
-            raise ConfigError(f"{where}: 'api_key' must be ASCII text")
-        balances_raw = entry.get("balances", DEFAULT_BALANCES)
-        if not isinstance(balances_raw, Mapping):
-            raise ConfigError(f"{where}: 'balances' must be a table of currency = amount")
-        balances: dict[str, float] = {}
-        for cur, amount in balances_raw.items():
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
-                raise ConfigError(f"{where}: balance {cur} must be a number >= 0, got {amount!r}")
-            balances[str(cur).upper()] = float(amount)
-        limit = entry.get("open_order_limit", DEFAULT_OPEN_ORDER_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ConfigError(f"{where}: 'open_order_limit' must be a positive integer")
-        disabled = entry.get("disabled", False)
-        if not isinstance(disabled, bool):
-            raise ConfigError(f"{where}: 'disabled' must be true or false")
-        if (number, user) in seen:
-            raise ConfigError(f"{where}: account {number} user {user!r} listed twice")
-        seen.add((number, user))
-        accounts.append(Account(number, user, api_key, balances, limit, disabled))
+        account = _account(entry, where)
+        ident = (account.account, account.user)
+        if ident in seen:
+            raise ConfigError(f"{where}: account {ident[0]} user {ident[1]!r} listed twice")
+        seen.add(ident)
+        accounts.append(account)
     return AccountDirectory(accounts, open=False)

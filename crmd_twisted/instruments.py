@@ -22,7 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from crmd_twisted.accounts import ConfigError, read_toml
+from crmd_twisted.config import ConfigError, read_toml
 from crmd_twisted.engine import Instrument
 
 __all__ = ["fits_binary16", "load_instruments"]
@@ -42,6 +42,47 @@ def fits_binary16(value: float) -> bool:
     )
 
 
+_REQUIRED = ("symbol_enum", "symbol", "base", "quote", "price_increment", "min_size", "max_size")
+_SIZES = ("price_increment", "min_size", "max_size")
+
+
+def _positive(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+
+def _instrument_values(entry: object, known: set[str], where: str) -> dict[str, Any]:
+    """The checked keyword arguments of one ``[[instruments]]`` table."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: not a table")
+    unknown = set(entry) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = dict(entry)
+    for key in _REQUIRED:
+        if key not in values:
+            raise ConfigError(f"{where}: missing '{key}'")
+    number = values["symbol_enum"]
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 65536:
+        raise ConfigError(f"{where}: 'symbol_enum' must be an integer in 1..65535")
+    symbol = values["symbol"]
+    if not isinstance(symbol, str) or not symbol or len(symbol) > 12 or not symbol.isascii():
+        raise ConfigError(f"{where}: 'symbol' must be 1..12 ASCII characters")
+    for key in _SIZES:
+        v = values[key]
+        if not _positive(v):
+            raise ConfigError(f"{where}: '{key}' must be a number > 0")
+        if not fits_binary16(float(v)):
+            raise ConfigError(f"{where}: '{key}' = {v} cannot be sent as binary16")
+        values[key] = float(v)
+    if values["min_size"] > values["max_size"]:
+        raise ConfigError(f"{where}: 'min_size' exceeds 'max_size'")
+    lot = values.setdefault("lot_size", values["min_size"])
+    if not _positive(lot):
+        raise ConfigError(f"{where}: 'lot_size' must be a number > 0")
+    values["lot_size"] = float(lot)
+    return values
+
+
 def load_instruments(path: str | Path) -> tuple[Instrument, ...]:
     """Read an instruments TOML file; every problem is a one-line ConfigError."""
     data = read_toml(path)
@@ -53,38 +94,10 @@ def load_instruments(path: str | Path) -> tuple[Instrument, ...]:
     seen: set[int] = set()
     for i, entry in enumerate(entries, 1):
         where = f"{path}: instruments entry {i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: not a table")
-        unknown = set(entry) - known
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = dict(entry)
-        for key in ("symbol_enum", "symbol", "base", "quote", "price_increment",
-                    "min_size", "max_size"):
-            if key not in values:
-                raise ConfigError(f"{where}: missing '{key}'")
-        number = values["symbol_enum"]
-        if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 65536:
-            raise ConfigError(f"{where}: 'symbol_enum' must be an integer in 1..65535")
-        if number in seen:
-            raise ConfigError(f"{where}: symbol_enum {number} listed twice")
-        seen.add(number)
-        symbol = values["symbol"]
-        if not isinstance(symbol, str) or not symbol or len(symbol) > 12 or not symbol.isascii():
-            raise ConfigError(f"{where}: 'symbol' must be 1..12 ASCII characters")
-        for key in ("price_increment", "min_size", "max_size"):
-            v = values[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise ConfigError(f"{where}: '{key}' must be a number > 0")
-            if not fits_binary16(float(v)):
-                raise ConfigError(f"{where}: '{key}' = {v} cannot be sent as binary16")
-            values[key] = float(v)
-        if values["min_size"] > values["max_size"]:
-            raise ConfigError(f"{where}: 'min_size' exceeds 'max_size'")
-        lot = values.setdefault("lot_size", values["min_size"])
-        if isinstance(lot, bool) or not isinstance(lot, (int, float)) or lot <= 0:
-            raise ConfigError(f"{where}: 'lot_size' must be a number > 0")
-        values["lot_size"] = float(lot)
+        values = _instrument_values(entry, known, where)
+        if values["symbol_enum"] in seen:
+            raise ConfigError(f"{where}: symbol_enum {values['symbol_enum']} listed twice")
+        seen.add(values["symbol_enum"])
         try:
             result.append(Instrument(**values))
         except (TypeError, ValueError) as e:

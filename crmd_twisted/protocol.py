@@ -16,11 +16,17 @@ Everything that can go wrong with the stream has one hook:
 * :meth:`bufferOverflow` - more than :attr:`MAX_LENGTH` bytes waiting;
 * :meth:`partialFrameTimedOut` - part of a frame waited longer than
   :attr:`partialFrameTimeout`;
-* :meth:`timeoutConnection` - no data for :attr:`idleTimeout` seconds
-  (``TimeoutMixin``).
+* :meth:`timeoutConnection` - no data for :attr:`idleTimeout` seconds;
+* :meth:`logonTimedOut` - a logon expected with ``expectLogon`` did not complete.
 
 Outgoing messages go through :meth:`sendMessage`, which numbers them per
-connection (``msg_seq_num``; ``last_seq_num`` of a logon) and logs them.
+connection (``msg_seq_num``; ``last_seq_num`` of a logon) without changing
+the message given, and logs them.
+
+The rules themselves live in the sans-I/O
+:class:`~crmd_twisted.session.Connection` (``self.connection``): this class only
+feeds it the bytes and the clock, dispatches what it returns, writes what it
+encodes and keeps one timer armed at its next deadline.
 """
 
 from __future__ import annotations
@@ -31,22 +37,32 @@ from typing import Any, ClassVar
 from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
-from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 
-from crmd_twisted.wire import (
-    ClientLogon,
-    FrameBuffer,
-    FrameLengthError,
-    Message,
-    WireError,
-    decode,
+from crmd_twisted.session import (
+    DEFAULT_MAX_LENGTH,
+    BufferOverflow,
+    Connection,
+    ConnectionEvent,
+    IdleTimedOut,
+    LogonDeadlinePassed,
+    MalformedFrame,
+    PartialFrameTimedOut,
+    Role,
+    UnframeableStream,
 )
+from crmd_twisted.wire import FrameLengthError, Message, WireError, decode
 
-__all__ = ["CRMDFactory", "CRMDProtocol", "now_ns"]
+__all__ = ["CRMDFactory", "CRMDProtocol", "cancel_call", "now_ns"]
 
 #: message NAME -> handler method name (the concatenation done once per type)
 _HANDLER_NAMES: dict[str, str] = {}
+
+
+def cancel_call(call: IDelayedCall | None) -> None:
+    """Cancel *call* if it is still pending (the one place of that idiom)."""
+    if call is not None and call.active():
+        call.cancel()
 
 
 def now_ns(clock: IReactorTime | None = None) -> int:
@@ -56,13 +72,13 @@ def now_ns(clock: IReactorTime | None = None) -> int:
     return int(clock.seconds() * 1_000_000_000)
 
 
-class CRMDProtocol(Protocol, TimeoutMixin):
+class CRMDProtocol(Protocol):
     """Frames, decodes, dispatches and sends CRMD messages on one connection."""
 
     log: ClassVar[Logger] = Logger()
 
     #: Most bytes that may wait in the receive buffer (a frame is at most 65535).
-    MAX_LENGTH: ClassVar[int] = 65_536
+    MAX_LENGTH: ClassVar[int] = DEFAULT_MAX_LENGTH
     #: Seconds a partial frame may wait for the rest; None waits forever.
     partialFrameTimeout: float | None = 30.0
     #: Seconds without any received data before :meth:`timeoutConnection`.
@@ -80,13 +96,28 @@ class CRMDProtocol(Protocol, TimeoutMixin):
     clock: IReactorTime
 
     def __init__(self) -> None:
-        self._frames = FrameBuffer()
-        self._partialTimer: IDelayedCall | None = None
+        #: The sans-I/O state of this connection (framing, deadlines, numbering).
+        self.connection = Connection(
+            Role(self.role),
+            max_length=self.MAX_LENGTH,
+            partial_frame_timeout=self.partialFrameTimeout,
+            idle_timeout=self.idleTimeout,
+        )
         self._closing = False
-        self.sentSeqNum = 0
-        self.receivedSeqNum = 0
+        self._timer: IDelayedCall | None = None
+        self._timerDeadline: float | None = None
         self.peer = "?"
         self._frameLogFormats: dict[tuple[str, str, int], str] = {}
+
+    @property
+    def sentSeqNum(self) -> int:
+        """The sequence number of the last message sent on this connection."""
+        return self.connection.sent_seq_num
+
+    @property
+    def receivedSeqNum(self) -> int:
+        """The sequence number of the last message received on this connection."""
+        return self.connection.received_seq_num
 
     # -- connection life -------------------------------------------------------------------
 
@@ -98,9 +129,6 @@ class CRMDProtocol(Protocol, TimeoutMixin):
 
                 factory_clock = reactor
             self.clock = factory_clock
-        # TimeoutMixin schedules through this: replacing its (untyped) callLater method
-        # is the hook Twisted provides, which mypy only sees as assigning to a method
-        self.callLater = self.clock.callLater  # type: ignore[method-assign, assignment]
         if self.factory is not None:
             self.wireTrace = getattr(self.factory, "wireTrace", self.wireTrace)
             self.logFrames = getattr(self.factory, "logFrames", self.logFrames)
@@ -117,82 +145,121 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         connections = getattr(self.factory, "connections", None)
         if connections is not None:
             connections.add(self)
-        self.setTimeout(self.idleTimeout)
+        conn = self.connection
+        conn.max_length = self.MAX_LENGTH
+        conn.partial_frame_timeout = self.partialFrameTimeout
+        conn.idle_timeout = self.idleTimeout
+        conn.start(self.clock.seconds())
+        self._rearm()
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
+    def connectionLost(self, reason: Failure | None = connectionDone) -> None:
         self._closing = True
         connections = getattr(self.factory, "connections", None)
         if connections is not None:
             connections.discard(self)
-        self.setTimeout(None)
-        self._cancelPartialTimer()
+        self.connection.close()
+        self._rearm()
 
     def loseConnection(self) -> None:
         """Stop dispatching what is still buffered and close once written."""
         self._closing = True
-        self._cancelPartialTimer()
+        self.connection.close()
+        self._rearm()
         if self.transport is not None:
             self.transport.loseConnection()
+
+    # -- deadlines: one timer at the earliest ----------------------------------------------
+
+    def setTimeout(self, period: float | None) -> float | None:
+        """Change the idle timeout (like ``TimeoutMixin.setTimeout``); returns the old one."""
+        old = self.connection.idle_timeout
+        self.idleTimeout = period
+        self.connection.set_idle_timeout(period, self.clock.seconds())
+        self._rearm()
+        return old
+
+    def expectLogon(self, timeout: float | None) -> None:
+        """A logon must complete within *timeout* seconds (None: no deadline), else
+        :meth:`logonTimedOut`."""
+        if timeout is None:
+            self.connection.logon_done()
+        else:
+            self.connection.expect_logon(self.clock.seconds(), timeout)
+        self._rearm()
+
+    def logonDone(self) -> None:
+        """The logon this connection waited for completed: its deadline is gone."""
+        self.connection.logon_done()
+        self._rearm()
+
+    def nextDeadline(self) -> float | None:
+        """When the timer must fire next (subclasses add deadlines of their own)."""
+        return self.connection.next_deadline
+
+    def deadlineReached(self, now: float) -> None:
+        """The timer fired at *now*: report the connection's passed deadlines."""
+        for event in self.connection.advance(now):
+            if self._closing:
+                return
+            self._connectionEvent(event)
+
+    def _rearm(self) -> None:
+        deadline = None if self._closing else self.nextDeadline()
+        if deadline == self._timerDeadline:
+            return
+        self._timerDeadline = deadline
+        timer = self._timer
+        if deadline is None:
+            self._timer = None
+            cancel_call(timer)
+            return
+        delay = max(deadline - self.clock.seconds(), 0.0)
+        if timer is not None and timer.active():
+            timer.reset(delay)
+        else:
+            self._timer = self.clock.callLater(delay, self._timerFired)
+
+    def _timerFired(self) -> None:
+        deadline = self._timerDeadline
+        self._timer = self._timerDeadline = None
+        if not self._closing:
+            # the clock may read a hair before the deadline it fired for
+            now = self.clock.seconds()
+            self.deadlineReached(now if deadline is None else max(now, deadline))
+        self._rearm()
 
     # -- receiving -------------------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
         if self._closing:
             return
-        self.resetTimeout()
-        buffer = self._frames
-        try:
-            frames = buffer.feed(data)
-        except FrameLengthError as error:
-            self._unframeable(error)
-            return
-        for frame in frames:
+        for event in self.connection.receive_data(data, self.clock.seconds()):
             if self._closing:
-                return
-            self.frameReceived(frame)
-        if self._closing:
-            return
-        pending = buffer.pending
-        if pending > self.MAX_LENGTH:
-            self.bufferOverflow(pending)
+                break
+            if isinstance(event, Message):
+                if self.logFrames:
+                    self._logFrame("in", event, None)
+                self.messageReceived(event)
+            else:
+                self._connectionEvent(event)
+        self._rearm()
+
+    def _connectionEvent(self, event: ConnectionEvent) -> None:
+        """Hand a stream or deadline event to its hook."""
+        if isinstance(event, MalformedFrame):
+            self.frameError(event.error, event.frame)
+        elif isinstance(event, UnframeableStream):
+            self.unrecoverableFrame(event.error)
             self.loseConnection()
-        elif pending:
-            if frames:
-                # The partial frame now waiting is a new one: its own deadline.
-                self._cancelPartialTimer()
-            if self._partialTimer is None and self.partialFrameTimeout is not None:
-                self._partialTimer = self.clock.callLater(
-                    self.partialFrameTimeout, self._partialExpired
-                )
-        elif self._partialTimer is not None:
-            self._cancelPartialTimer()
-
-    def _unframeable(self, error: FrameLengthError) -> None:
-        """A header declared a length below 4: dispatch the complete frames that
-        preceded it (carried by the error), then :meth:`unrecoverableFrame` and close.
-        """
-        for frame in error.frames:
-            if self._closing:
-                return
-            self.frameReceived(frame)
-        if self._closing:
-            return
-        self.unrecoverableFrame(error)
-        self.loseConnection()
-
-    def frameReceived(self, frame: bytes) -> None:
-        """Decode one complete frame and hand it on; decoding errors go to :meth:`frameError`."""
-        try:
-            message = decode(frame)
-        except WireError as error:
-            self.frameError(error, frame)
-            return
-        if self.logFrames:
-            self._logFrame("in", message, frame)
-        seq = getattr(message, "msg_seq_num", None)
-        if seq is not None:
-            self.receivedSeqNum = seq
-        self.messageReceived(message)
+        elif isinstance(event, BufferOverflow):
+            self.bufferOverflow(event.pending)
+            self.loseConnection()
+        elif isinstance(event, PartialFrameTimedOut):
+            self.partialFrameTimedOut()
+        elif isinstance(event, IdleTimedOut):
+            self.timeoutConnection()
+        elif isinstance(event, LogonDeadlinePassed):
+            self.logonTimedOut()
 
     def messageReceived(self, message: Message) -> None:
         """Dispatch *message* to ``msg_<name>`` or :meth:`unhandledMessage`."""
@@ -245,7 +312,7 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         self.log.warn(
             "{peer}: closing, partial frame of {pending} bytes waited {timeout}s",
             peer=self.peer,
-            pending=self._frames.pending,
+            pending=self.connection.pending_bytes,
             timeout=self.partialFrameTimeout,
         )
         self.loseConnection()
@@ -257,34 +324,27 @@ class CRMDProtocol(Protocol, TimeoutMixin):
         )
         self.loseConnection()
 
-    def _partialExpired(self) -> None:
-        self._partialTimer = None
-        if not self._closing and self._frames.pending:
-            self.partialFrameTimedOut()
-
-    def _cancelPartialTimer(self) -> None:
-        if self._partialTimer is not None:
-            if self._partialTimer.active():
-                self._partialTimer.cancel()
-            self._partialTimer = None
+    def logonTimedOut(self) -> None:
+        """The logon deadline set by :meth:`expectLogon` passed; by default log and close."""
+        self.log.info(
+            "{peer}: closing, no logon within {timeout}s",
+            peer=self.peer,
+            timeout=getattr(self, "logonTimeout", None),
+        )
+        self.loseConnection()
 
     # -- sending ---------------------------------------------------------------------------
 
     def sendMessage(self, message: Message) -> None:
-        """Number, encode, log and write *message*.
+        """Number, encode, log and write *message* (which stays as it was).
 
         Every message except a logon gets the next ``msg_seq_num`` of this
         connection (1 for the first).  A logon's ``last_seq_num`` carries, from a
         client, the last server number it processed and, from a server, its own
-        current number.
+        current number.  The numbers go into the frame only, so one message may
+        be sent on several connections.
         """
-        if isinstance(message, ClientLogon):
-            message.last_seq_num = self.receivedSeqNum if self.role == "client" else self.sentSeqNum
-        else:
-            self.sentSeqNum += 1
-            # Message declares no msg_seq_num: ThreeLevelData/FiveLevelData have none
-            message.msg_seq_num = self.sentSeqNum  # type: ignore[attr-defined]
-        frame = message.encode()
+        frame = self.connection.send(message)
         if self.logFrames:
             self._logFrame("out", message, frame)
         if self.transport is not None:
@@ -296,29 +356,32 @@ class CRMDProtocol(Protocol, TimeoutMixin):
 
     # -- logging ---------------------------------------------------------------------------
 
-    def _logFrame(self, direction: str, message: Message, frame: bytes) -> None:
+    def _logFrame(self, direction: str, message: Message, frame: bytes | None) -> None:
+        """One event per frame; *frame* is None for a received one (it re-encodes
+        to the same bytes, which only the wire trace needs)."""
+        length = message.LENGTH
         if self.wireTrace:
+            if frame is None:
+                frame = message.encode()
             self.log.info(
                 "[wire] {direction} {peer} {type_char} {name} len={length} {hex} {fields}",
                 direction=direction,
                 peer=self.peer,
                 type_char=message.TYPE_CHAR,
                 name=message.NAME,
-                length=len(frame),
+                length=length,
                 hex=frame.hex().upper(),
-                fields=message.to_fields(),
+                fields=decode(frame).to_fields(),
             )
         else:
             # The text is fixed per (direction, type, length) on a connection, so it is
             # the format string itself: observers that render the event (twistd's log
             # file) then substitute no field, which halves their cost per frame.  The
             # fields stay in the event for observers that read them.
-            key = (direction, message.TYPE_CHAR, len(frame))
+            key = (direction, message.TYPE_CHAR, length)
             text = self._frameLogFormats.get(key)
             if text is None:
-                text = (
-                    f"{direction} {self.peer} {message.TYPE_CHAR} {message.NAME} len={len(frame)}"
-                )
+                text = f"{direction} {self.peer} {message.TYPE_CHAR} {message.NAME} len={length}"
                 text = text.replace("{", "{{").replace("}", "}}")
                 self._frameLogFormats[key] = text
             self.log.debug(
@@ -327,7 +390,7 @@ class CRMDProtocol(Protocol, TimeoutMixin):
                 peer=self.peer,
                 type_char=message.TYPE_CHAR,
                 name=message.NAME,
-                length=len(frame),
+                length=length,
             )
 
 

@@ -1,26 +1,23 @@
-"""What the AES and OES simulators share: logon rules and a server-side protocol.
+"""What the AES and OES simulators share on the network: a server-side protocol.
 
-:func:`check_logon` is the sans-I/O part (plain values in, a reject code or the
-account out); :class:`CRMDServerProtocol` adds the server's answers to stream
-problems - a logout carrying INVALID_FIELD_VALUE (35) for a malformed frame,
-INVALID_LOGON_TYPE (55) for a bad ``logon_type`` - and a logon deadline.
+:class:`CRMDServerProtocol` adds the server's answers to stream problems - a
+logout carrying INVALID_FIELD_VALUE (35) for a malformed frame,
+INVALID_LOGON_TYPE (55) for a bad ``logon_type`` - and a logon deadline.  The
+logon checks themselves are sans-I/O (:func:`crmd_twisted.session.check_logon`,
+re-exported here for old importers).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from twisted.internet.interfaces import IDelayedCall
-from twisted.python.failure import Failure
-
-from crmd_twisted.accounts import Account, AccountDirectory
 from crmd_twisted.protocol import CRMDProtocol
+from crmd_twisted.session import NS_PER_DAY, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
     FrameLengthError,
     UnknownMessageTypeError,
     WireError,
-    two_fa_code,
 )
 from crmd_twisted.wire.enums import LoginStatus, LogonType, RejectCode
 
@@ -30,36 +27,6 @@ __all__ = [
     "check_logon",
     "sending_time_ok",
 ]
-
-NS_PER_DAY = 86_400 * 1_000_000_000
-
-
-def sending_time_ok(sending_time: int, now: int, *, zero_ok: bool = False) -> bool:
-    """True when *sending_time* lies strictly within one day of *now* (ns)."""
-    if sending_time == 0 and zero_ok:
-        return True
-    return now - NS_PER_DAY < sending_time < now + NS_PER_DAY
-
-
-def check_logon(
-    directory: AccountDirectory, logon: ClientLogon, now: int
-) -> RejectCode | Account:
-    """Check a logon's time, identity, account state and 2FA code.
-
-    Returns the account on success, or the reject code of the first failed check.
-    """
-    if not sending_time_ok(logon.sending_time, now):
-        return RejectCode.SENDING_TIME_INVALID
-    account = directory.lookup(logon.account, logon.user_name)
-    if account is None:
-        if directory.knows_account(logon.account):
-            return RejectCode.USER_NOT_FOUND
-        return RejectCode.ACCOUNT_NOT_FOUND
-    if account.disabled:
-        return RejectCode.ACCOUNT_DISABLED
-    if account.api_key is not None and logon.two_fa != two_fa_code(account.api_key):
-        return RejectCode.INVALID_SECURITY_KEY
-    return account
 
 
 class CRMDServerProtocol(CRMDProtocol):
@@ -74,21 +41,15 @@ class CRMDServerProtocol(CRMDProtocol):
     def __init__(self) -> None:
         super().__init__()
         self.loggedOn = False
-        self._logonTimer: IDelayedCall | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
-        if self.logonTimeout is not None:
-            self._logonTimer = self.clock.callLater(self.logonTimeout, self._logonExpired)
-
-    def connectionLost(self, reason: Failure | None = None) -> None:
-        self._cancelLogonTimer()
-        super().connectionLost(reason)  # type: ignore[arg-type]
+        self.expectLogon(self.logonTimeout)
 
     def logonSucceeded(self) -> None:
         """Mark the connection logged on and stop the logon deadline."""
         self.loggedOn = True
-        self._cancelLogonTimer()
+        self.logonDone()
 
     def acceptLogon(
         self, request: ClientLogon, trading_session_id: int, session_key: int, **fields: object
@@ -113,21 +74,6 @@ class CRMDServerProtocol(CRMDProtocol):
                 **fields,
             )
         )
-
-    def _cancelLogonTimer(self) -> None:
-        if self._logonTimer is not None and self._logonTimer.active():
-            self._logonTimer.cancel()
-        self._logonTimer = None
-
-    def _logonExpired(self) -> None:
-        self._logonTimer = None
-        if not self.loggedOn and not self._closing:
-            self.log.info(
-                "{peer}: closing, no logon within {timeout}s",
-                peer=self.peer,
-                timeout=self.logonTimeout,
-            )
-            self.loseConnection()
 
     # -- logon / logout ------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class Recorder(CRMDProtocol):
         super().bufferOverflow(pending)
 
     def partialFrameTimedOut(self) -> None:
-        self.events.append(("partialTimeout", self._frames.pending))
+        self.events.append(("partialTimeout", self.connection.pending_bytes))
         super().partialFrameTimedOut()
 
     def timeoutConnection(self) -> None:
@@ -627,3 +627,47 @@ def test_frame_log_event_renders_its_text() -> None:
         "in 127.0.0.1:50000 T transaction len=250",
         "out 127.0.0.1:50000 H client_logon len=143",
     ]
+
+
+# -- sending never changes the message; one timer per connection ---------------------------
+
+
+def test_send_message_leaves_the_message_unchanged() -> None:
+    proto, transport, _ = connect()
+    other, transport2, _ = connect()
+    shared = tx(1)
+    before = shared.values()
+    proto.sendMessage(tx(9))
+    proto.sendMessage(shared)
+    other.sendMessage(shared)
+    assert shared.values() == before
+    assert [m.msg_seq_num for m in sent_frames(transport)] == [1, 2]
+    assert [m.msg_seq_num for m in sent_frames(transport2)] == [1]
+
+
+def test_send_transaction_stamps_a_copy() -> None:
+    proto, transport, _ = connect(CRMDClientProtocol, CRMDClientFactory())
+    proto.logOn(1001, "trader")
+    proto.dataReceived(
+        logon(login_status=LoginStatus.SUCCESS, session_key=77, trading_session_id=9).encode()
+    )
+    transport.clear()
+    request = tx(5, account=0, attributes="")
+    sent = proto.sendTransaction(request)
+    assert (request.account, request.session_key, request.attributes) == (0, 0, "")
+    (frame,) = sent_frames(transport)
+    assert frame == sent.replace(msg_seq_num=1)
+    assert (frame.account, frame.session_key, frame.trading_session_id) == (1001, 77, 9)
+    assert frame.attributes == "NNNNNNNNNNNN"
+
+
+def test_partial_logon_and_idle_deadlines_share_one_timer() -> None:
+    class IdleServer(Server):
+        idleTimeout = 100.0
+
+    proto, transport, clock = connect(IdleServer)
+    proto.dataReceived(TX[:10])
+    assert len(clock.getDelayedCalls()) == 1  # logon (30 s), partial (30 s), idle (100 s)
+    clock.advance(30)
+    assert transport.disconnecting  # the logon deadline and the partial frame passed
+    assert clock.getDelayedCalls() == []

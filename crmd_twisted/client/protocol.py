@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from twisted.internet import defer
-from twisted.internet.interfaces import IDelayedCall
 from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 
@@ -84,7 +83,6 @@ class CRMDClientProtocol(CRMDProtocol):
         self.credentials: Credentials | None = None
         self.logoutReason: int | None = None
         self._logonWaiter: defer.Deferred[ClientLogon] | None = None
-        self._logonTimer: IDelayedCall | None = None
         self._closedWaiters: list[defer.Deferred[None]] = []
         self.connected = False
 
@@ -96,7 +94,6 @@ class CRMDClientProtocol(CRMDProtocol):
         self.connected = False
         super().connectionLost(reason if reason is not None else connectionDone)
         waiter, self._logonWaiter = self._logonWaiter, None
-        self._cancelLogonTimer()
         if waiter is not None:
             waiter.errback(reason if reason is not None else Failure(ConnectionError("lost")))
         closed, self._closedWaiters = self._closedWaiters, []
@@ -135,17 +132,11 @@ class CRMDClientProtocol(CRMDProtocol):
                 sending_time=self.now(),
             )
         )
-        if self.logonTimeout is not None:
-            self._logonTimer = self.clock.callLater(self.logonTimeout, self._logonExpired)
+        self.expectLogon(self.logonTimeout)
         return waiter
 
-    def _cancelLogonTimer(self) -> None:
-        if self._logonTimer is not None and self._logonTimer.active():
-            self._logonTimer.cancel()
-        self._logonTimer = None
-
-    def _logonExpired(self) -> None:
-        self._logonTimer = None
+    def logonTimedOut(self) -> None:
+        """No logon reply within ``logonTimeout``: :meth:`logOn` fails, the connection closes."""
         waiter, self._logonWaiter = self._logonWaiter, None
         if waiter is not None:
             waiter.errback(LogonTimeout(f"no logon reply within {self.logonTimeout}s"))
@@ -189,7 +180,7 @@ class CRMDClientProtocol(CRMDProtocol):
             self.serverLoggedOut(message.reject_reason, message)
             return
         waiter, self._logonWaiter = self._logonWaiter, None
-        self._cancelLogonTimer()
+        self.logonDone()
         if waiter is None:
             self.log.warn("{peer}: unexpected logon reply ignored", peer=self.peer)
             return
@@ -247,16 +238,21 @@ class CRMDClientProtocol(CRMDProtocol):
     def requestCollateral(self, symbol_enum: int = 0) -> None:
         self._request(CollateralRequest, TransactionType.COLLATERAL_UPDATE_REQ, symbol_enum)
 
-    def sendTransaction(self, tx: Transaction) -> None:
-        """Stamp *tx* with this session's account, key, session id and time; send it."""
+    def sendTransaction(self, tx: Transaction) -> Transaction:
+        """Send *tx* as this session: with its account, key, session id and time.
+
+        *tx* itself is not changed; the message sent (a stamped copy) is returned.
+        """
         c = self._creds()
-        tx.account = c.account
-        tx.trading_session_id = c.trading_session_id
-        tx.session_key = c.key
-        tx.sending_time = self.now()
-        if not tx.attributes:
-            tx.attributes = NO_ATTRIBUTES
-        self.sendMessage(tx)
+        stamped = tx.replace(
+            account=c.account,
+            trading_session_id=c.trading_session_id,
+            session_key=c.key,
+            sending_time=self.now(),
+            attributes=tx.attributes or NO_ATTRIBUTES,
+        )
+        self.sendMessage(stamped)
+        return stamped
 
     # -- receiving transactions -----------------------------------------------------------------
 

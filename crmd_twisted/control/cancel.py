@@ -26,23 +26,7 @@ def mass_cancel(
     Returns how many orders were cancelled.  *observe* sees every engine event
     (a cancel can wake stop orders that then trade: feed a trade tape with it).
     """
-    if account is None:
-        accounts = sorted(set(core.ledger.balances) | {a for a, _ in core.orders})
-    else:
-        accounts = [account]
-    cancelled = 0
-    for number in accounts:
-        events = core.engine.cancel_all(number, symbol_enum)
-        if not events:
-            continue
-        if observe is not None:
-            observe(events)
-        cancelled += sum(
-            1 for e in events if type(e) is Cancelled and e.reason == CancelReason.USER
-        )
-        # The core's own routing of engine events (CANCELLED to every session of the
-        # owner, reservations released).  Seam: OrderEntryCore should offer this as a
-        # public method (e.g. ``publish_engine_events(events)``); until then the
-        # private name is used here and only here.
-        core._publish(None, None, events)
-    return cancelled
+    events = core.cancel_all(account, symbol_enum)
+    if observe is not None and events:
+        observe(events)
+    return sum(1 for e in events if type(e) is Cancelled and e.reason == CancelReason.USER)

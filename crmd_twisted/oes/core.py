@@ -7,7 +7,11 @@ transactions validated in the documented order before they reach the
 :class:`~crmd_twisted.engine.MatchingEngine`.  Engine events become ORDER_ACK,
 REPLACED, CANCELLED, REJECT and execution frames that echo the request (or the
 order as last accepted) and are routed to every connection of the account they
-concern.  The ledger keeps balances and reservations for the equity rule.
+concern (:mod:`crmd_twisted.oes.publish`).  The ledger keeps balances and
+reservations for the equity rule.
+
+The core logs nothing: its request methods return
+:mod:`~crmd_twisted.oes.notices` for the shell to log.  It imports no Twisted.
 
 Several listeners (a primary and a secondary OES) may share one core: that is
 how orders survive a fail-over.
@@ -20,34 +24,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from twisted.logger import Logger
-
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.engine import (
-    Accepted,
     CancelOrder,
-    Cancelled,
-    CancelReason,
     Event,
-    Fill,
     Instrument,
     MatchingEngine,
     NewOrder,
-    OrderView,
-    Rejected,
-    Replaced,
     ReplaceOrder,
     RiskQuery,
 )
 from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.ledger import Ledger, Reservation
-from crmd_twisted.server import NS_PER_DAY, check_logon, sending_time_ok
+from crmd_twisted.oes.notices import (
+    NO_NOTICES,
+    ClientRefused,
+    Notice,
+    Notices,
+    RequestRefused,
+    UnknownSymbol,
+)
+from crmd_twisted.oes.publish import EventPublisher
+from crmd_twisted.oes.replies import instrument_responses, listing, risk_fields
+from crmd_twisted.session import COUNTED_TRANSACTIONS, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
     CollateralData,
     CollateralRequest,
     InstrumentRequest,
-    InstrumentResponse,
     Message,
     OpenOrderRequest,
     RiskUpdateRequest,
@@ -55,35 +59,23 @@ from crmd_twisted.wire import (
     Transaction,
 )
 from crmd_twisted.wire.enums import (
-    NO_ATTRIBUTES,
     OrderType,
     RejectCode,
     RequestType,
-    ResponseType,
     Side,
-    SymbolType,
     TransactionType,
     UNIMPLEMENTED_ORDER_TYPES,
 )
 
 __all__ = ["OrderEntryCore", "Session"]
 
-log = Logger()
-
 _CLIENT_TRANSACTIONS = frozenset(
     {TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE, TransactionType.ORDER_CANCEL}
 )
-_COUNTED = frozenset({TransactionType.ORDER_NEW, TransactionType.CANCEL_REPLACE})
-_AGGRESSOR_FILL = {True: TransactionType.QUOTE_FILL, False: TransactionType.QUOTE_FILL_PARTIAL}
-_RESTING_FILL = {True: TransactionType.EXECUTION, False: TransactionType.EXECUTION_PARTIAL}
-_LIMIT_AFTER_TRIGGER = frozenset({OrderType.STOP_LMT, OrderType.TSL})
 # plain ints for the hot path (an IntEnum comparison costs more than an int one)
 _BUY = int(Side.BUY)
-_LMT = int(OrderType.LMT)
 _MKT = int(OrderType.MKT)
 _SIDES = frozenset({int(Side.BUY), int(Side.SELL), int(Side.SELLSHORT)})
-_ORDER_NEW = int(TransactionType.ORDER_NEW)
-_ORDER_ACK = int(TransactionType.ORDER_ACK)
 
 
 @dataclass(eq=False, slots=True)
@@ -129,10 +121,53 @@ class OrderEntryCore:
         self.ledger = Ledger()
         self.sessions: dict[tuple[int, str], Session] = {}
         self.by_account: dict[int, list[Session]] = {}
+        self._notices: list[Notice] = []
+        self.publisher = EventPublisher(
+            self.engine, self.instruments, self.ledger, self.by_account, clock, self._notices
+        )
         #: The last accepted message of every live order: what fills and listings echo.
-        self.orders: dict[tuple[int, int], Transaction] = {}
+        self.orders: dict[tuple[int, int], Transaction] = self.publisher.orders
         self._session_counter = 0
         self._limits: dict[int, int] = {}
+        #: Overrides a session's outstanding-request limit (the control plane's
+        #: ``throttle`` fault); None keeps each session's own limit.
+        self.limit_for: Callable[[Session], int] | None = None
+
+    @property
+    def observers(self) -> list[Callable[[list[Event]], object]]:
+        """Called with every list of engine events the core publishes, in order
+        (market data, trade tapes): after the engine answered a transaction, a tick
+        or a mass cancel, once the owners' frames are sent."""
+        return self.publisher.observers
+
+    def reject(self, session: Session, req: Transaction, reason: RejectCode) -> Notices:
+        """Answer *req* with REJECT *reason* without letting it reach the engine."""
+        self.publisher.reject(session, req, reason)
+        return self._drained()
+
+    def cancel_all(self, account: int | None = None, symbol_enum: int = 0) -> list[Event]:
+        """Cancel the live orders of *account* (None: every account) on *symbol_enum*
+        (0: every instrument) through the engine; the owners get CANCELLED."""
+        if account is None:
+            accounts = sorted({a for a, _ in self.orders} | set(self.ledger.balances))
+        else:
+            accounts = [account]
+        events: list[Event] = []
+        for number in accounts:
+            done = self.engine.cancel_all(number, symbol_enum)
+            if done:
+                self.publisher.publish(None, None, done)
+                events.extend(done)
+        return events
+
+    def _drained(self) -> Notices:
+        """The notices gathered since the last call (what a request method returns)."""
+        notices = self._notices
+        if not notices:
+            return NO_NOTICES
+        taken = list(notices)
+        notices.clear()
+        return taken
 
     # -- logon / logout --------------------------------------------------------------------
 
@@ -224,7 +259,7 @@ class OrderEntryCore:
 
     # -- instrument / risk / open orders / collateral --------------------------------------
 
-    def instrument_request(self, session: Session, request: InstrumentRequest) -> None:
+    def instrument_request(self, session: Session, request: InstrumentRequest) -> Notices:
         problem = self._request_problem(
             session, request.account, request.trading_session_id, request.session_key,
             request.sending_time,
@@ -243,78 +278,22 @@ class OrderEntryCore:
             if not selected:
                 problem = RejectCode.SYMBOL_ENUM_INVALID
         if problem is not None or not selected:
-            log.info(
-                "instrument_request of account {account} refused: {reason}",
-                account=request.account,
-                reason=problem.name if problem else "?",
-            )
-            code = RejectCode.SYMBOL_ENUM_INVALID if problem is None else problem
-            session.send(request.replace(reject_reason=code, sending_time=self.clock()))
-            return
-        count = len(selected)
-        for index, inst in enumerate(selected):
-            if count == 1:
-                rtype = ResponseType.SNAPSHOT
-            elif index == 0:
-                rtype = ResponseType.SNAPSHOT_START
-            elif index == count - 1:
-                rtype = ResponseType.SNAPSHOT_FINISH
-            else:
-                rtype = ResponseType.SNAPSHOT_CONTINUATION
-            session.send(
-                InstrumentResponse(
-                    message_type=TransactionType.INSTRUMENT,
-                    response_type=rtype,
-                    symbol_enum=inst.symbol_enum,
-                    symbol=inst.symbol,
-                    symbol_type=inst.symbol_type,
-                    price_increment=inst.price_increment,
-                    min_size=inst.min_size,
-                    max_size=inst.max_size,
-                    sending_time=self.clock(),
-                )
-            )
+            reason = problem if problem is not None else RejectCode.SYMBOL_ENUM_INVALID
+            self._notices.append(RequestRefused(request.NAME, request.account, reason))
+            session.send(request.replace(reject_reason=reason, sending_time=self.clock()))
+            return self._drained()
+        now = self.clock()
+        for response in instrument_responses(selected, now):
+            session.send(response)
+        return NO_NOTICES
 
     def _refuse(self, session: Session, what: str, reason: RejectCode) -> None:
-        log.info(
-            "{what} of account {account} refused: {reason}; logging the client out",
-            what=what,
-            account=session.account,
-            reason=reason.name,
-        )
+        self._notices.append(ClientRefused(what, session.account, reason))
         session.logout(reason)
         self.logout(session)
 
     def _risk_fields(self, session: Session, symbol_enum: int) -> dict[str, Any]:
-        """Balances and (for an instrument) positions as risk/collateral reply fields."""
-        bal = self.ledger.balances.get(session.account, {})
-        fields: dict[str, Any] = {
-            "user_name": session.user,
-            "account": session.account,
-            "symbol_enum": symbol_enum,
-            "btc_equity": bal.get("BTC", 0.0),
-            "usdt_equity": bal.get("USDT", 0.0),
-            "eth_equity": bal.get("ETH", 0.0),
-            "usd_equity": bal.get("USD", 0.0),
-            "fly_equity": bal.get("FLY", 0.0),
-            "open_order_request_limit": session.open_order_limit,
-            "trading_session_id": session.trading_session_id,
-        }
-        if symbol_enum:
-            pos = self.engine.position(session.account, symbol_enum)
-            inst = self.instruments[symbol_enum]
-            fields.update(
-                long_position=pos.long_open_qty,
-                short_position=pos.short_open_qty,
-                long_cash=pos.long_open_cash,
-                short_cash=pos.short_open_cash,
-                executed_long_position=pos.executed_long_qty,
-                executed_long_cash=pos.executed_long_cash,
-                executed_short_position=pos.executed_short_qty,
-                executed_short_cash=pos.executed_short_cash,
-                instrument_equity=bal.get(inst.base, 0.0),
-            )
-        return fields
+        return risk_fields(self.ledger, self.engine, self.instruments, session, symbol_enum)
 
     def _admitted(
         self,
@@ -339,17 +318,13 @@ class OrderEntryCore:
             return False
         symbol = request.symbol_enum
         if symbol_matters and symbol and symbol not in self.instruments:
-            log.info(
-                "{what} for unknown symbol_enum {symbol}; no reply",
-                what=request.NAME,
-                symbol=symbol,
-            )
+            self._notices.append(UnknownSymbol(request.NAME, symbol))
             return False
         return True
 
-    def risk_update_request(self, session: Session, request: RiskUpdateRequest) -> None:
+    def risk_update_request(self, session: Session, request: RiskUpdateRequest) -> Notices:
         if not self._admitted(session, request, request.request_type != RequestType.ALL):
-            return
+            return self._drained()
         selected = self._selected(request.request_type, request.symbol_enum)
         for inst in selected or ():
             session.send(
@@ -358,61 +333,32 @@ class OrderEntryCore:
                     **self._risk_fields(session, inst.symbol_enum),
                 )
             )
+        return NO_NOTICES
 
-    def collateral_request(self, session: Session, request: CollateralRequest) -> None:
+    def collateral_request(self, session: Session, request: CollateralRequest) -> Notices:
         if not self._admitted(session, request):
-            return
+            return self._drained()
         session.send(
             CollateralData(
                 message_type=TransactionType.COLLATERAL_DATA,
                 **self._risk_fields(session, request.symbol_enum),
             )
         )
+        return NO_NOTICES
 
-    def open_order_request(self, session: Session, request: OpenOrderRequest) -> None:
+    def open_order_request(self, session: Session, request: OpenOrderRequest) -> Notices:
         if not self._admitted(session, request):
-            return
+            return self._drained()
         for view in self.engine.open_orders(session.account, request.symbol_enum):
-            session.send(self._listing(view, session))
-
-    def _listing(self, view: OrderView, session: Session) -> Transaction:
-        base = self.orders.get((view.account, view.order_id))
-        state = TransactionType.REPLACED if view.replaced else TransactionType.ORDER_NEW
-        if base is None:  # an order entered through the engine directly
-            base = Transaction(
-                account=view.account,
-                symbol_enum=view.symbol_enum,
-                symbol=self.instruments[view.symbol_enum].symbol,
-                symbol_type=SymbolType.SPOT,
-                order_type=view.order_type,
-                side=view.side,
-                price=view.price,
-                time_in_force=view.time_in_force,
-                stop_limit_price=view.stop_limit_price,
-                attributes=NO_ATTRIBUTES,
-            )
-        return base.replace(
-            message_type=state,
-            order_id=view.order_id,
-            order_qty=view.open_qty,
-            orig_order_id=0,
-            orig_price=0.0,
-            cancel_qty=0.0,
-            exec_id=0,
-            exec_qty=0.0,
-            exec_price=0.0,
-            remaining_qty=view.open_qty,
-            reject_reason=0,
-            trading_session_id=session.trading_session_id,
-            session_key=session.key,
-            sending_time=self.clock(),
-        )
+            base = self.orders.get((view.account, view.order_id))
+            session.send(listing(view, base, self.instruments, session, self.clock()))
+        return NO_NOTICES
 
     # -- transactions --------------------------------------------------------------------------
 
     def is_counted(self, request: Transaction) -> bool:
         """Whether *request* takes an outstanding-request slot (NEW and CANCEL_REPLACE)."""
-        return request.message_type in _COUNTED
+        return request.message_type in COUNTED_TRANSACTIONS
 
     def _session_rows(self, session: Session, req: Transaction) -> RejectCode | None:
         """The session-level checks of the validation order (rows 2-12)."""
@@ -438,8 +384,7 @@ class OrderEntryCore:
             return RejectCode.ORDERID_INVALID
         if self.engine.knows_order_id(account, order_id):
             return RejectCode.DUPLICATE_ORDER_ID
-        now = self.clock()
-        if not now - NS_PER_DAY < req.sending_time < now + NS_PER_DAY:  # sending_time_ok
+        if not sending_time_ok(req.sending_time, self.clock()):
             return RejectCode.SENDING_TIME_INVALID
         seq = req.msg_seq_num
         if self.strict and seq <= session.last_seq:
@@ -449,7 +394,7 @@ class OrderEntryCore:
 
     def transaction(
         self, session: Session, req: Transaction, in_flight: int = 1, *, owned: bool = False
-    ) -> None:
+    ) -> Notices:
         """Validate and execute one client transaction, answering every party.
 
         *in_flight* is how many NEW / CANCEL_REPLACE requests of this session were
@@ -459,8 +404,8 @@ class OrderEntryCore:
         """
         problem = self._session_rows(session, req)
         if problem is not None:
-            self._reject(session, req, problem)
-            return
+            self.publisher.reject(session, req, problem)
+            return self._drained()
         mtype = req.message_type
         if mtype == TransactionType.ORDER_CANCEL:
             command: NewOrder | CancelOrder | ReplaceOrder = CancelOrder(
@@ -501,39 +446,18 @@ class OrderEntryCore:
                 price_offset=req.price_offset,
             )
 
+        limit = session.open_order_limit if self.limit_for is None else self.limit_for(session)
+
         def risk_check(query: RiskQuery) -> RejectCode | None:
-            if mtype in _COUNTED and in_flight > session.open_order_limit:
+            if mtype in COUNTED_TRANSACTIONS and in_flight > limit:
                 return RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
             return self._equity_problem(session.account, query)
 
         events = self.engine.submit(command, risk_check=risk_check)
-        self._publish(session, req, events, owned)
-
-    def _reject(self, session: Session, req: Transaction, reason: RejectCode) -> None:
-        log.info(
-            "transaction {order_id} of account {account} rejected: {reason}",
-            order_id=req.order_id,
-            account=req.account,
-            reason=reason.name,
-        )
-        session.send(
-            req.replace(
-                message_type=TransactionType.REJECT,
-                reject_reason=reason,
-                sending_time=self.clock(),
-            )
-        )
+        self.publisher.publish(session, req, events, owned)
+        return self._drained()
 
     # -- equity --------------------------------------------------------------------------------
-
-    def _reservation(
-        self, symbol_enum: int, side: int, unit_price: float, open_qty: float
-    ) -> Reservation:
-        """What an order holds back: quote cash for a BUY, base quantity for a SELL."""
-        inst = self.instruments[symbol_enum]
-        if side == Side.BUY:
-            return Reservation(inst.quote, unit_price * open_qty)
-        return Reservation(inst.base, open_qty)
 
     def _equity_problem(self, account: int, query: RiskQuery) -> RejectCode | None:
         inst = self.instruments[query.symbol_enum]
@@ -549,154 +473,11 @@ class OrderEntryCore:
             return None
         return RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
 
-    def _refresh_reservation(self, account: int, order_id: int) -> None:
-        view = self.engine.order(account, order_id)
-        key = (account, order_id)
-        if view is None or view.open_qty <= 0:
-            self.ledger.set_reservation(key, None)
-            self.orders.pop(key, None)
-            return
-        unit = view.price
-        if view.order_type in _LIMIT_AFTER_TRIGGER and view.stop_limit_price > 0:
-            unit = view.stop_limit_price
-        self.ledger.set_reservation(
-            key, self._reservation(view.symbol_enum, view.side, unit, view.open_qty)
-        )
+    # -- time ----------------------------------------------------------------------------------
 
-    # -- engine events → frames ------------------------------------------------------------
-
-    def _deliver(self, account: int, message: Message) -> None:
-        """Send an unsolicited order event to every live session of *account*."""
-        for session in self.by_account.get(account, ()):
-            session.send(message)
-
-    def tick(self) -> None:
+    def tick(self) -> Notices:
         """Let time-driven engine events happen (DAY expiry) and send them out."""
         events = self.engine.advance_time()
         if events:
-            self._publish(None, None, events)
-
-    def _publish(
-        self,
-        session: Session | None,
-        req: Transaction | None,
-        events: list[Event],
-        owned: bool = False,
-    ) -> None:
-        """Turn engine events into frames.
-
-        Answers to the request (ORDER_ACK, REJECT, REPLACED, the CANCELLED of a
-        user cancel) go to the requesting session; fills and engine-initiated
-        cancels go to every session of the account that owns the order.
-        """
-        now = self.clock()
-        # Orders whose reservation must be recomputed afterwards.  The value is the
-        # Accepted event when that is the only event about the order (its reservation
-        # then follows from the event), None when the engine's view is needed.
-        touched: dict[tuple[int, int], Accepted | None] = {}
-        for event in events:
-            if isinstance(event, Accepted):
-                key = (event.account, event.order_id)
-                if (
-                    session is not None and req is not None
-                    and event.order_id == req.order_id and event.account == req.account
-                ):
-                    # The stored copy echoes the request as ORDER_NEW; a request handed
-                    # over (owned) that already is one needs no copy.
-                    self.orders[key] = (
-                        req if owned and req.message_type == _ORDER_NEW
-                        else req.replace(message_type=_ORDER_NEW)
-                    )
-                    session.send(req.replace(message_type=_ORDER_ACK, sending_time=now))
-                touched[key] = event if key not in touched else None
-            elif isinstance(event, Rejected):
-                if session is not None and req is not None:
-                    self._reject(session, req, RejectCode(event.reason))
-            elif isinstance(event, Fill):
-                key = (event.account, event.order_id)
-                base = self.orders.get(key)
-                if base is None:
-                    if req is None:
-                        log.warn("fill of unknown order {key}", key=key)
-                        continue
-                    base = req.replace(message_type=TransactionType.ORDER_NEW)
-                    self.orders[key] = base
-                done = event.remaining_qty <= 0
-                if event.aggressor:
-                    mtype = _AGGRESSOR_FILL[done]
-                else:
-                    mtype = _RESTING_FILL[done]
-                self._deliver(
-                    event.account,
-                    base.replace(
-                        message_type=mtype,
-                        order_qty=event.remaining_qty,
-                        exec_id=event.exec_id,
-                        exec_qty=event.exec_qty,
-                        remaining_qty=event.remaining_qty,
-                        exec_price=event.exec_price,
-                        exec_fee=0.0,
-                        sending_time=now,
-                    ),
-                )
-                self._settle(event)
-                touched[key] = None
-            elif isinstance(event, Cancelled):
-                key = (event.account, event.orig_order_id or event.order_id)
-                base = self.orders.get(key)
-                if event.reason == CancelReason.USER and session is not None and req is not None:
-                    session.send(
-                        req.replace(
-                            message_type=TransactionType.CANCELLED,
-                            cancel_qty=event.cancel_qty,
-                            sending_time=now,
-                        )
-                    )
-                elif event.reason == CancelReason.OCO_SIBLING:
-                    pass  # the other leg goes silently (documented choice)
-                else:
-                    if base is None:
-                        base = req
-                    if base is None:
-                        continue
-                    self._deliver(
-                        event.account,
-                        base.replace(
-                            message_type=TransactionType.CANCELLED,
-                            cancel_qty=event.cancel_qty,
-                            sending_time=now,
-                        ),
-                    )
-                touched[key] = None
-            elif isinstance(event, Replaced) and session is not None and req is not None:
-                old_key = (event.account, event.orig_order_id)
-                new_key = (event.account, event.order_id)
-                self.ledger.move_reservation(old_key, new_key)
-                self.orders.pop(old_key, None)
-                self.orders[new_key] = req.replace(message_type=TransactionType.REPLACED)
-                session.send(
-                    req.replace(message_type=TransactionType.REPLACED, sending_time=now)
-                )
-                touched[new_key] = None
-            else:
-                log.debug("engine event {event!r}", event=event)
-        set_reservation = self.ledger.set_reservation
-        for key, accepted in touched.items():
-            if accepted is not None and accepted.order_type == _LMT and accepted.open_qty > 0:
-                # A plain limit order just accepted and untouched since: it holds what
-                # the engine's view would say (price x open, or open), no view needed.
-                inst = self.instruments[accepted.symbol_enum]
-                if accepted.side == _BUY:
-                    reservation = Reservation(inst.quote, accepted.price * accepted.open_qty)
-                else:
-                    reservation = Reservation(inst.base, accepted.open_qty)
-                set_reservation(key, reservation)
-            else:
-                self._refresh_reservation(*key)
-
-    def _settle(self, fill: Fill) -> None:
-        inst = self.instruments[fill.symbol_enum]
-        self.ledger.apply_fill(
-            fill.account, fill.side == Side.BUY, inst.base, inst.quote, fill.exec_qty,
-            fill.exec_price,
-        )
+            self.publisher.publish(None, None, events)
+        return self._drained()

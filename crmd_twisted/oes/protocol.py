@@ -1,25 +1,27 @@
 """The OES on the network: one :class:`OESProtocol` per client connection.
 
 The protocol is a thin adapter: it turns decoded frames into calls on the
-shared :class:`~crmd_twisted.oes.core.OrderEntryCore` and the core's answers
-into frames.  Requests of one connection are answered in the order they
-arrived.  With ``matchDelay`` > 0 every request waits that long before it is
-processed (an exchange's round trip), which is what makes the
-outstanding-request limit observable: NEW and CANCEL_REPLACE requests beyond
-the session's limit that are still unanswered get
-OUTSTANDING_OPEN_REQUESTS_EXCEEDED.
+shared :class:`~crmd_twisted.oes.core.OrderEntryCore`, writes the core's answers
+as frames and logs the notices the core returns.  Requests of one connection
+are answered in the order they arrived.  With ``matchDelay`` > 0 every request
+waits that long before it is processed (an exchange's round trip), which is
+what makes the outstanding-request limit observable: NEW and CANCEL_REPLACE
+requests beyond the session's limit that are still unanswered get
+OUTSTANDING_OPEN_REQUESTS_EXCEEDED.  When to process what is decided by the
+pure :class:`~crmd_twisted.oes.pacing.RequestPacer`; the connection keeps one
+timer for its own deadlines and the pacer's.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable
-
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
+from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from crmd_twisted.oes.core import OrderEntryCore, Session
+from crmd_twisted.oes.notices import NoticeLevel, Notices
+from crmd_twisted.oes.pacing import RequestPacer
 from crmd_twisted.protocol import CRMDFactory
 from crmd_twisted.server import CRMDServerProtocol
 from crmd_twisted.wire import (
@@ -33,7 +35,22 @@ from crmd_twisted.wire import (
 )
 from crmd_twisted.wire.enums import RejectCode
 
-__all__ = ["OESFactory", "OESProtocol"]
+__all__ = ["OESFactory", "OESProtocol", "log_notices"]
+
+# A queued request: the session it arrived on and the decoded message.
+_Work = tuple[Session, Message]
+
+
+_LEVELS = {level: LogLevel.levelWithName(level.value) for level in NoticeLevel}
+#: Where the core's notices are logged: the core's namespace, as before it was pure
+#: (a module-level Logger: one read per reject, no per-access Logger like self.log).
+coreLog = Logger(namespace="crmd_twisted.oes.core")
+
+
+def log_notices(log: Logger, notices: Notices) -> None:
+    """Emit the core's *notices* as log events."""
+    for notice in notices:
+        log.emit(_LEVELS[notice.LEVEL], notice.FORMAT, **notice.log_fields())
 
 
 class OESProtocol(CRMDServerProtocol):
@@ -46,15 +63,15 @@ class OESProtocol(CRMDServerProtocol):
     def __init__(self) -> None:
         super().__init__()
         self.session: Session | None = None
-        self.inFlight = 0
-        self._queue: deque[tuple[float, Callable[[], None]]] = deque()
-        self._queueTimer: IDelayedCall | None = None
+        self.pacer: RequestPacer[_Work] = RequestPacer()
+
+    @property
+    def inFlight(self) -> int:
+        """NEW / CANCEL_REPLACE requests of this connection not processed yet."""
+        return self.pacer.in_flight
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        if self._queueTimer is not None and self._queueTimer.active():
-            self._queueTimer.cancel()
-        self._queueTimer = None
-        self._queue.clear()
+        self.pacer.clear()
         if self.session is not None:
             self.factory.core.logout(self.session)
         super().connectionLost(reason)
@@ -78,94 +95,93 @@ class OESProtocol(CRMDServerProtocol):
 
     def logoutMessage(self, reason: RejectCode) -> ClientLogon:
         msg = super().logoutMessage(reason)
-        if self.session is not None:
-            msg.account = self.session.account
-            msg.user_name = self.session.user
-            msg.trading_session_id = self.session.trading_session_id
-            msg.session_key = self.session.key
-        return msg
+        session = self.session
+        if session is None:
+            return msg
+        return msg.replace(
+            account=session.account,
+            user_name=session.user,
+            trading_session_id=session.trading_session_id,
+            session_key=session.key,
+        )
 
     # -- requests ----------------------------------------------------------------------------
 
     def _loggedOnSession(self, message: Message) -> Session | None:
         if self.session is None or not self.session.alive:
-            self.log.warn(
-                "{peer}: {name} before logon", peer=self.peer, name=message.NAME
-            )
+            self.log.warn("{peer}: {name} before logon", peer=self.peer, name=message.NAME)
             self.serverLogout(RejectCode.TRADING_SESSION_INVALID)
             return None
         return self.session
 
-    def _enqueue(self, work: Callable[[], None]) -> None:
-        delay = self.factory.matchDelay
-        if delay <= 0 and not self._queue:
-            work()
+    def _request(self, message: Message, counted: bool = False) -> None:
+        """Process *message* now or when the match delay has passed."""
+        session = self._loggedOnSession(message)
+        if session is None:
             return
-        self._queue.append((self.clock.seconds() + delay, work))
-        if self._queueTimer is None:
-            self._queueTimer = self.clock.callLater(max(delay, 0.0), self._drain)
+        pacer = self.pacer
+        pacer.delay = self.factory.matchDelay  # the factory's switch may change at any time
+        if pacer.immediate():
+            in_flight = pacer.begin(counted)
+            try:
+                self._process(session, message, in_flight)
+            finally:
+                pacer.end(counted)
+        else:
+            pacer.hold((session, message), counted, self.clock.seconds())
+            self._rearm()
 
-    def _drain(self) -> None:
-        self._queueTimer = None
-        now = self.clock.seconds()
-        while self._queue and self._queue[0][0] <= now + 1e-9:
-            _, work = self._queue.popleft()
-            work()
+    def _process(self, session: Session, message: Message, in_flight: int) -> None:
+        core = self.factory.core
+        if isinstance(message, Transaction):
+            # The decoded message is this call's alone: the core may keep it (owned).
+            notices = core.transaction(session, message, in_flight, owned=True)
+        elif isinstance(message, InstrumentRequest):
+            notices = core.instrument_request(session, message)
+        elif isinstance(message, RiskUpdateRequest):
+            notices = core.risk_update_request(session, message)
+        elif isinstance(message, OpenOrderRequest):
+            notices = core.open_order_request(session, message)
+        elif isinstance(message, CollateralRequest):
+            notices = core.collateral_request(session, message)
+        else:  # pragma: no cover - only the types above are queued
+            return
+        if notices:
+            log_notices(coreLog, notices)
+
+    def nextDeadline(self) -> float | None:
+        own = super().nextDeadline()
+        queued = self.pacer.next_deadline
+        if queued is None or (own is not None and own <= queued):
+            return own
+        return queued
+
+    def deadlineReached(self, now: float) -> None:
+        super().deadlineReached(now)
+        pacer = self.pacer
+        for (session, message), in_flight in pacer.release(now):
             if self._closing:
-                self._queue.clear()
+                pacer.clear()
                 return
-        if self._queue:
-            self._queueTimer = self.clock.callLater(
-                max(self._queue[0][0] - now, 0.0), self._drain
-            )
+            try:
+                self._process(session, message, in_flight)
+            finally:
+                pacer.end(in_flight > 0)
 
     def msg_instrument_request(self, message: InstrumentRequest) -> None:
-        session = self._loggedOnSession(message)
-        if session is not None:
-            self._enqueue(lambda: self.factory.core.instrument_request(session, message))
+        self._request(message)
 
     def msg_risk_update_request(self, message: RiskUpdateRequest) -> None:
-        session = self._loggedOnSession(message)
-        if session is not None:
-            self._enqueue(lambda: self.factory.core.risk_update_request(session, message))
+        self._request(message)
 
     def msg_open_order_request(self, message: OpenOrderRequest) -> None:
-        session = self._loggedOnSession(message)
-        if session is not None:
-            self._enqueue(lambda: self.factory.core.open_order_request(session, message))
+        self._request(message)
 
     def msg_collateral_request(self, message: CollateralRequest) -> None:
-        session = self._loggedOnSession(message)
-        if session is not None:
-            self._enqueue(lambda: self.factory.core.collateral_request(session, message))
+        self._request(message)
 
     def msg_transaction(self, message: Transaction) -> None:
-        session = self.session
-        if session is None or not session.alive:
-            self._loggedOnSession(message)
-            return
-        core = self.factory.core
-        # The decoded message is this call's alone: the core may keep it (owned).
-        if not core.is_counted(message):
-            self._enqueue(lambda: core.transaction(session, message, 0, owned=True))
-            return
-        self.inFlight += 1
-        position = self.inFlight
-        if not self._queue and self.factory.matchDelay <= 0:
-            # The hot path: processed at once (what _enqueue would do), no closure.
-            try:
-                core.transaction(session, message, position, owned=True)
-            finally:
-                self.inFlight -= 1
-            return
-
-        def work() -> None:
-            try:
-                core.transaction(session, message, position, owned=True)
-            finally:
-                self.inFlight -= 1
-
-        self._enqueue(work)
+        self._request(message, self.factory.core.is_counted(message))
 
     def unhandledMessage(self, message: Message) -> None:
         self.log.warn(
@@ -200,8 +216,14 @@ class OESFactory(CRMDFactory):
     #: Seconds between checks for time-driven engine events (DAY expiry).
     tickInterval: float = 1.0
 
+    def tick(self) -> None:
+        """Let the core's time-driven events happen and log what it reports."""
+        notices = self.core.tick()
+        if notices:
+            log_notices(coreLog, notices)
+
     def startFactory(self) -> None:
-        self._ticker = LoopingCall(self.core.tick)
+        self._ticker = LoopingCall(self.tick)
         if self.clock is not None:
             self._ticker.clock = self.clock
         self._ticker.start(self.tickInterval, now=False)

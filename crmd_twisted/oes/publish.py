@@ -1,0 +1,273 @@
+"""Engine events as CRMD frames: who hears what after an order changed.
+
+:class:`EventPublisher` turns the :mod:`~crmd_twisted.engine` events of one
+request (or of a time tick) into frames that echo the request, or the order as
+last accepted, and keeps the ledger's reservations in step:
+
+* answers to the request - ORDER_ACK, REJECT, REPLACED, the CANCELLED of a user
+  cancel - go to the requesting session;
+* fills and engine-initiated cancels go to every live session of the account
+  that owns the order.
+
+Pure code: it sends through each session's ``send`` callable and reports what is
+worth logging as :mod:`~crmd_twisted.oes.notices`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from crmd_twisted.engine import (
+    Accepted,
+    Cancelled,
+    CancelReason,
+    Event,
+    Fill,
+    Instrument,
+    MatchingEngine,
+    Rejected,
+    Replaced,
+)
+from crmd_twisted.oes.ledger import Ledger, Reservation
+from crmd_twisted.oes.notices import (
+    EngineEventIgnored,
+    Notice,
+    TransactionRejected,
+    UnknownOrderFill,
+)
+from crmd_twisted.wire import Message, Transaction
+from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
+
+if TYPE_CHECKING:
+    from crmd_twisted.oes.core import Session
+
+__all__ = ["EventPublisher", "OrderKey"]
+
+#: (account, order id)
+OrderKey = tuple[int, int]
+# Orders whose reservation must be recomputed after a batch of events.  The value
+# is the Accepted event when that is the only event about the order (its
+# reservation then follows from the event), None when the engine's view is needed.
+_Touched = dict[OrderKey, Accepted | None]
+
+_AGGRESSOR_FILL = {True: TransactionType.QUOTE_FILL, False: TransactionType.QUOTE_FILL_PARTIAL}
+_RESTING_FILL = {True: TransactionType.EXECUTION, False: TransactionType.EXECUTION_PARTIAL}
+_LIMIT_AFTER_TRIGGER = frozenset({OrderType.STOP_LMT, OrderType.TSL})
+# plain ints for the hot path (an IntEnum comparison costs more than an int one)
+_BUY = int(Side.BUY)
+_LMT = int(OrderType.LMT)
+_ORDER_NEW = int(TransactionType.ORDER_NEW)
+_ORDER_ACK = int(TransactionType.ORDER_ACK)
+
+
+class EventPublisher:
+    """Frames and reservations from engine events, for one OES core."""
+
+    def __init__(
+        self,
+        engine: MatchingEngine,
+        instruments: Mapping[int, Instrument],
+        ledger: Ledger,
+        by_account: Mapping[int, list[Session]],
+        clock: Callable[[], int],
+        notices: list[Notice],
+    ) -> None:
+        self.engine = engine
+        self.instruments = instruments
+        self.ledger = ledger
+        self.by_account = by_account
+        self.clock = clock
+        #: Where notices go (the core's list, drained by its request methods).
+        self.notices = notices
+        #: The last accepted message of every live order: what fills and listings echo.
+        self.orders: dict[OrderKey, Transaction] = {}
+        #: Called with every published list of engine events (see OrderEntryCore.observers).
+        self.observers: list[Callable[[list[Event]], object]] = []
+
+    # -- sending -------------------------------------------------------------------------
+
+    def reject(self, session: Session, req: Transaction, reason: RejectCode) -> None:
+        """Answer *req* with REJECT and *reason*."""
+        self.notices.append(TransactionRejected(req.order_id, req.account, reason))
+        session.send(
+            req.replace(
+                message_type=TransactionType.REJECT,
+                reject_reason=reason,
+                sending_time=self.clock(),
+            )
+        )
+
+    def _deliver(self, account: int, message: Message) -> None:
+        """Send an unsolicited order event to every live session of *account*."""
+        for session in self.by_account.get(account, ()):
+            session.send(message)
+
+    # -- events --------------------------------------------------------------------------
+
+    def publish(
+        self,
+        session: Session | None,
+        req: Transaction | None,
+        events: list[Event],
+        owned: bool = False,
+    ) -> None:
+        """Send what *events* (the outcome of *req* from *session*, or of a tick) mean.
+
+        *owned*: *req* was handed over (a freshly decoded frame), so it may be kept
+        as the order's stored copy instead of a copy of it.
+        """
+        now = self.clock()
+        touched: _Touched = {}
+        for event in events:
+            if isinstance(event, Accepted):
+                self._accepted(event, session, req, owned, now, touched)
+            elif isinstance(event, Fill):
+                self._fill(event, req, now, touched)
+            elif isinstance(event, Cancelled):
+                self._cancelled(event, session, req, now, touched)
+            elif isinstance(event, Rejected):
+                if session is not None and req is not None:
+                    self.reject(session, req, RejectCode(event.reason))
+            elif isinstance(event, Replaced) and session is not None and req is not None:
+                self._replaced(event, session, req, now, touched)
+            else:
+                self.notices.append(EngineEventIgnored(event))
+        self._reserve(touched)
+        for observer in self.observers:
+            observer(events)
+
+    def _accepted(
+        self,
+        event: Accepted,
+        session: Session | None,
+        req: Transaction | None,
+        owned: bool,
+        now: int,
+        touched: _Touched,
+    ) -> None:
+        key = (event.account, event.order_id)
+        if (
+            session is not None and req is not None
+            and event.order_id == req.order_id and event.account == req.account
+        ):
+            # The stored copy echoes the request as ORDER_NEW; a request handed
+            # over (owned) that already is one needs no copy.
+            self.orders[key] = (
+                req if owned and req.message_type == _ORDER_NEW
+                else req.replace(message_type=_ORDER_NEW)
+            )
+            session.send(req.replace(message_type=_ORDER_ACK, sending_time=now))
+        touched[key] = event if key not in touched else None
+
+    def _fill(self, event: Fill, req: Transaction | None, now: int, touched: _Touched) -> None:
+        key = (event.account, event.order_id)
+        base = self.orders.get(key)
+        if base is None:
+            if req is None:
+                self.notices.append(UnknownOrderFill(event.account, event.order_id))
+                return
+            base = self.orders[key] = req.replace(message_type=TransactionType.ORDER_NEW)
+        done = event.remaining_qty <= 0
+        mtype = _AGGRESSOR_FILL[done] if event.aggressor else _RESTING_FILL[done]
+        self._deliver(
+            event.account,
+            base.replace(
+                message_type=mtype,
+                order_qty=event.remaining_qty,
+                exec_id=event.exec_id,
+                exec_qty=event.exec_qty,
+                remaining_qty=event.remaining_qty,
+                exec_price=event.exec_price,
+                exec_fee=0.0,
+                sending_time=now,
+            ),
+        )
+        inst = self.instruments[event.symbol_enum]
+        self.ledger.apply_fill(
+            event.account, event.side == Side.BUY, inst.base, inst.quote, event.exec_qty,
+            event.exec_price,
+        )
+        touched[key] = None
+
+    def _cancelled(
+        self,
+        event: Cancelled,
+        session: Session | None,
+        req: Transaction | None,
+        now: int,
+        touched: _Touched,
+    ) -> None:
+        key = (event.account, event.orig_order_id or event.order_id)
+        touched[key] = None
+        if event.reason == CancelReason.OCO_SIBLING:
+            return  # the other leg goes silently (documented choice)
+        if event.reason == CancelReason.USER and session is not None and req is not None:
+            session.send(
+                req.replace(
+                    message_type=TransactionType.CANCELLED,
+                    cancel_qty=event.cancel_qty,
+                    sending_time=now,
+                )
+            )
+            return
+        base = self.orders.get(key) or req
+        if base is not None:
+            self._deliver(
+                event.account,
+                base.replace(
+                    message_type=TransactionType.CANCELLED,
+                    cancel_qty=event.cancel_qty,
+                    sending_time=now,
+                ),
+            )
+
+    def _replaced(
+        self, event: Replaced, session: Session, req: Transaction, now: int, touched: _Touched
+    ) -> None:
+        old_key = (event.account, event.orig_order_id)
+        new_key = (event.account, event.order_id)
+        self.ledger.move_reservation(old_key, new_key)
+        self.orders.pop(old_key, None)
+        self.orders[new_key] = req.replace(message_type=TransactionType.REPLACED)
+        session.send(req.replace(message_type=TransactionType.REPLACED, sending_time=now))
+        touched[new_key] = None
+
+    # -- reservations --------------------------------------------------------------------
+
+    def reservation(
+        self, symbol_enum: int, side: int, unit_price: float, open_qty: float
+    ) -> Reservation:
+        """What an order holds back: quote cash for a BUY, base quantity for a SELL."""
+        inst = self.instruments[symbol_enum]
+        if side == _BUY:
+            return Reservation(inst.quote, unit_price * open_qty)
+        return Reservation(inst.base, open_qty)
+
+    def _reserve(self, touched: _Touched) -> None:
+        set_reservation = self.ledger.set_reservation
+        for key, accepted in touched.items():
+            if accepted is not None and accepted.order_type == _LMT and accepted.open_qty > 0:
+                # A plain limit order just accepted and untouched since: it holds what
+                # the engine's view would say (price x open, or open), no view needed.
+                set_reservation(
+                    key,
+                    self.reservation(
+                        accepted.symbol_enum, accepted.side, accepted.price, accepted.open_qty
+                    ),
+                )
+            else:
+                self._refresh_reservation(key)
+
+    def _refresh_reservation(self, key: OrderKey) -> None:
+        view = self.engine.order(*key)
+        if view is None or view.open_qty <= 0:
+            self.ledger.set_reservation(key, None)
+            self.orders.pop(key, None)
+            return
+        unit = view.price
+        if view.order_type in _LIMIT_AFTER_TRIGGER and view.stop_limit_price > 0:
+            unit = view.stop_limit_price
+        self.ledger.set_reservation(
+            key, self.reservation(view.symbol_enum, view.side, unit, view.open_qty)
+        )
