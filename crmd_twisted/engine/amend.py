@@ -139,10 +139,7 @@ class Amender(Triggers):
         new_lim = f.stop if o.otype in _STOP_LIMIT_TYPES else f.price
         new_open = f.qty - o.filled
         keep = (
-            o.state == _RESTING
-            and o.children is None
-            and new_lim == o.lim
-            and new_open <= o.open
+            o.state == _RESTING and o.children is None and new_lim == o.lim and new_open <= o.open
         )
         self._apply_replace(acct, o, cmd, f, new_lim, new_open, ev)
         book = o.book
@@ -228,9 +225,7 @@ class Amender(Triggers):
         o.qty = f.qty
         qf = o.book.qg.to_float
         ev.append(
-            _mk_rep(
-                o.account, o.oid, orig, o.book.sym, o.wside, o.f_price, qf(f.qty), qf(new_open)
-            )
+            _mk_rep(o.account, o.oid, orig, o.book.sym, o.wside, o.f_price, qf(f.qty), qf(new_open))
         )
 
     def _replace_in_place(self, o: _Order, f: Fields, new_open: int) -> None:

@@ -224,4 +224,3 @@ def ask_risk(
         )
     )
     return None if code is None else RejectCode(code)
-
