@@ -132,32 +132,33 @@ class Amender(Triggers):
         if isinstance(f, RejectCode):
             ev.append(_mk_rej(account, oid, f, orig))
             return None
+        price, qty, stop = f[0], f[1], f[2]
         # ---- accepted
         acct.seen.add(oid)
         if o.x is _NO_EXT:  # a plain LMT order from the hot path: give it its own fields
             o.x = _Ext()
-        new_lim = f.stop if o.otype in _STOP_LIMIT_TYPES else f.price
-        new_open = f.qty - o.filled
+        new_lim = stop if o.otype in _STOP_LIMIT_TYPES else price
+        new_open = qty - o.filled
         keep = (
             o.state == _RESTING and o.children is None and new_lim == o.lim and new_open <= o.open
         )
         self._apply_replace(acct, o, cmd, f, new_lim, new_open, ev)
         book = o.book
         if keep:
-            self._replace_in_place(o, f, new_open)
+            self._replace_in_place(o, price, stop, new_open)
         elif o.state == _DORMANT:
-            o.price, o.x.stop, o.open = f.price, f.stop, new_open
-            o.x.trig = f.price
+            o.price, o.x.stop, o.open = price, stop, new_open
+            o.x.trig = price
             o.x.tver += 1
             self._arm_conditional(book, o)
         elif o.children is not None:
             for c in o.children:
                 unrest(c, eager=True)
             o.children = []
-            o.price, o.lim, o.open = f.price, f.price, new_open
+            o.price, o.lim, o.open = price, price, new_open
             place_ice(book, o)
         else:
-            self._replace_requeue(book, o, f, new_lim, new_open, ev)
+            self._replace_requeue(book, o, price, stop, new_lim, new_open, ev)
         return book
 
     def _check_replace(
@@ -169,7 +170,8 @@ class Amender(Triggers):
         f = check_fields(book, ot, cmd, o.disp > 0, o.x.f_stop, o)
         if isinstance(f, RejectCode):
             return f
-        if f.qty <= o.filled:
+        price, qty, stop = f[0], f[1], f[2]
+        if qty <= o.filled:
             return RejectCode.SIZE_INVALID
         if risk_check is not None:
             code = ask_risk(
@@ -180,8 +182,8 @@ class Amender(Triggers):
                 ot,
                 o.tif,
                 float(cmd.stop_limit_price) or o.x.f_stop,
-                f.stop if ot in _STOP_LIMIT_TYPES else f.price,
-                f.qty - o.filled,
+                stop if ot in _STOP_LIMIT_TYPES else price,
+                qty - o.filled,
                 existing=o,
             )
             if code is not None:
@@ -200,9 +202,8 @@ class Amender(Triggers):
     ) -> None:
         """Move the reservation, the id and the fields of ``o`` to the replace and
         report it (where it rests is the caller's part)."""
-        p = o.pos
-        p.reserve(o.side, -o.open, o.rp)
-        p.reserve(o.side, new_open, rp)
+        _price, qty, stop, layers, sinc, pinc, poff, disp, refr = f
+        o.pos.move_reserve(o.side, o.open, o.rp, new_open, rp)
         del acct.live[o.oid]
         acct.live[cmd.order_id] = o
         orig = o.oid
@@ -211,24 +212,24 @@ class Amender(Triggers):
         x.replaced = True
         o.rp = rp
         o.f_price = float(cmd.price)
-        if f.stop:
+        if stop:
             x.f_stop = float(cmd.stop_limit_price) or x.f_stop
         if o.otype == ICE and cmd.layers:
             x.f_sinc = float(cmd.size_increment)
             x.f_pinc = float(cmd.price_increment)
             x.f_poff = float(cmd.price_offset)
-        if f.disp and (cmd.display_size or cmd.refresh_size):
+        if disp and (cmd.display_size or cmd.refresh_size):
             x.f_disp = float(cmd.display_size)
             x.f_refr = float(cmd.refresh_size)
-        x.layers, x.sinc, x.pinc, x.poff = f.layers, f.sinc, f.pinc, f.poff
-        o.disp, o.refr = f.disp, f.refr
-        o.qty = f.qty
+        x.layers, x.sinc, x.pinc, x.poff = layers, sinc, pinc, poff
+        o.disp, o.refr = disp, refr
+        o.qty = qty
         qf = o.book.qg.to_float
         ev.append(
-            _mk_rep(o.account, o.oid, orig, o.book.sym, o.wside, o.f_price, qf(f.qty), qf(new_open))
+            _mk_rep(o.account, o.oid, orig, o.book.sym, o.wside, o.f_price, qf(qty), qf(new_open))
         )
 
-    def _replace_in_place(self, o: _Order, f: Fields, new_open: int) -> None:
+    def _replace_in_place(self, o: _Order, price: int, stop: int, new_open: int) -> None:
         """Same price, open quantity not larger: ``o`` keeps its queue place."""
         lvl = o.level
         assert lvl is not None
@@ -240,28 +241,35 @@ class Amender(Triggers):
             na = o.avail if o.avail < new_open else new_open
             lvl.vis -= o.avail - na
             o.avail = na
-        o.price = f.price
-        o.x.stop = f.stop
-        if o.armed and f.stop != o.x.trig:
-            o.x.trig = f.stop
+        o.price = price
+        o.x.stop = stop
+        if o.armed and stop != o.x.trig:
+            o.x.trig = stop
             o.x.tver += 1
             self._arm_stop_leg(o)
 
     def _replace_requeue(
-        self, book: _Book, o: _Order, f: Fields, new_lim: int, new_open: int, ev: list[Event]
+        self,
+        book: _Book,
+        o: _Order,
+        price: int,
+        stop: int,
+        new_lim: int,
+        new_open: int,
+        ev: list[Event],
     ) -> None:
         """``o`` loses its queue place: re-peg it, or match it again and re-queue it."""
         unrest(o, eager=True)
-        o.price, o.x.stop, o.open = f.price, f.stop, new_open
+        o.price, o.x.stop, o.open = price, stop, new_open
         self._seq += 1
         o.seq = self._seq
         if o.kind == _PEGGED:
-            o.lim = f.price
+            o.lim = price
             rest_peg(book, o)
             return
         o.lim = new_lim
         if o.armed:
-            o.x.trig = f.stop
+            o.x.trig = stop
             o.x.tver += 1
             self._arm_stop_leg(o)
         self._aggress(book, o, ev)

@@ -8,8 +8,6 @@ included, to :meth:`OrderEntry._new`, so the rules live in one place.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from crmd_twisted.engine.book import (
     _DORMANT,
     _NO_EXT,
@@ -57,9 +55,8 @@ from crmd_twisted.engine.validation import (
     check_fields,
     check_type_rules,
     parse_attrs,
-    side_of,
 )
-from crmd_twisted.wire.enums import RejectCode
+from crmd_twisted.wire.enums import NO_ATTRIBUTES, RejectCode
 
 __all__ = ["OrderEntry"]
 
@@ -67,17 +64,13 @@ _mk_acc = fast_constructor(Accepted)
 _mk_can = fast_constructor(Cancelled)
 _mk_rej = fast_constructor(Rejected)
 _new_obj = object.__new__
+_NO_FLAGS = (False, False)  # (hidden, display) of an order without attributes
 
 
-class _Checked(NamedTuple):
-    """A new order that passed validation."""
-
-    book: _Book
-    acct: _Account
-    side: int  # book side: 1 buy, 2 sell
-    hidden: bool  # HIDDEN attribute set
-    fields: Fields
-    reserve: int  # reserve price in ticks: what risk and open cash use
+#: A new order that passed validation: (book, account, book side 1 buy / 2 sell,
+#: HIDDEN attribute set, its fields, reserve price in ticks - what risk and open
+#: cash use).  A plain tuple for speed, like :data:`Fields`.
+_Checked = tuple[_Book, _Account, int, bool, Fields, int]
 
 
 class OrderEntry(Amender):
@@ -115,32 +108,35 @@ class OrderEntry(Amender):
         book = self._books.get(cmd.symbol_enum)
         if book is None:
             return RejectCode.SYMBOL_ENUM_INVALID
-        side = side_of(cmd.side)
+        wside = cmd.side
+        side = 1 if wside == 1 else 2 if wside == 2 or wside == 3 else 0  # a short sell (3) sells
         if not side:
             return RejectCode.ORDER_SIDE_INVALID
-        acct = self._account(account)
+        acct = self._accounts.get(account)
+        if acct is None:
+            acct = self._account(account)
         if cmd.order_id in acct.seen:
             return RejectCode.DUPLICATE_ORDER_ID
-        flags = parse_attrs(cmd.attributes)
+        flags = _NO_FLAGS if cmd.attributes == NO_ATTRIBUTES else parse_attrs(cmd.attributes)
         if flags is None or not check_type_rules(rule, cmd.time_in_force, *flags):
             return RejectCode.INVALID_FIELD_VALUE
         hidden, display = flags
         f = check_fields(book, ot, cmd, display, 0.0, None)
         if isinstance(f, RejectCode):
             return f
-        rp = f.stop if ot in _STOP_LIMIT_TYPES else f.price
+        rp = f[2] if ot in _STOP_LIMIT_TYPES else f[0]  # stop, else price
         if risk_check is not None:
             mc = market_cost(book, side, cmd.order_qty) if ot == MKT else None
             code = ask_risk(
                 risk_check, cmd, book, cmd.side, ot, cmd.time_in_force,
-                float(cmd.stop_limit_price), rp, f.qty, mc,
+                float(cmd.stop_limit_price), rp, f[1], mc,
             )  # fmt: skip
             if code is not None:
                 return code
         code = self._check_matchable(book, ot, cmd.time_in_force, side, f)
         if code is not None:
             return code
-        return _Checked(book, acct, side, hidden, f, rp)
+        return book, acct, side, hidden, f, rp
 
     def _check_matchable(
         self, book: _Book, ot: int, tif: int, side: int, f: Fields
@@ -150,8 +146,9 @@ class OrderEntry(Amender):
             if not (book.asks.keys if side == 1 else book.bids.keys):
                 return RejectCode.NO_MARKET_MAKER_VOLUME
         elif tif == FOK and ot not in _CONDITIONAL:
-            fillable = 0 if ot in _PEGGED_TYPES else self._fillable(book, side, f.price, f.qty)
-            if fillable < f.qty:
+            price, qty = f[0], f[1]
+            fillable = 0 if ot in _PEGGED_TYPES else self._fillable(book, side, price, qty)
+            if fillable < qty:
                 return RejectCode.MATCHING_ENGINE_REJECTED
         return None
 
@@ -159,38 +156,40 @@ class OrderEntry(Amender):
 
     def _build(self, cmd: NewOrder, c: _Checked) -> _Order:
         """The accepted order: its id is used and its quantity is open."""
-        f = c.fields
+        book, acct, side, hidden, f, rp = c
+        price, qty, stop, layers, sinc, pinc, poff, disp, refr = f
         ot = cmd.order_type
-        c.acct.seen.add(cmd.order_id)
+        acct.seen.add(cmd.order_id)
         o = _Order()
         o.account = cmd.account
         o.oid = cmd.order_id
-        o.book = c.book
-        o.side = c.side
+        o.book = book
+        o.side = side
         o.wside = cmd.side
         o.otype = ot
         o.tif = cmd.time_in_force  # (MKT executes as IOC whatever it says)
-        o.price = f.price
-        o.qty = o.open = f.qty
-        o.rp = c.reserve
+        o.price = price
+        o.qty = o.open = qty
+        o.rp = rp
         o.f_price = float(cmd.price) if ot != MKT else 0.0
-        o.hidden = c.hidden or ot == HIDDEN or ot == PEG_HIDDEN
-        o.disp, o.refr = f.disp, f.refr
+        o.hidden = hidden or ot == HIDDEN or ot == PEG_HIDDEN
+        o.disp, o.refr = disp, refr
         x = o.x
         x.attrs = cmd.attributes
-        x.stop = f.stop
+        x.stop = stop
         x.f_stop = float(cmd.stop_limit_price)
         x.f_disp = float(cmd.display_size)
         x.f_refr = float(cmd.refresh_size)
-        x.layers = f.layers
+        x.layers = layers
         x.f_sinc = float(cmd.size_increment)
         x.f_pinc = float(cmd.price_increment)
         x.f_poff = float(cmd.price_offset)
-        x.sinc, x.pinc, x.poff = f.sinc, f.pinc, f.poff
+        x.sinc, x.pinc, x.poff = sinc, pinc, poff
         self._seq += 1
         o.seq = self._seq
-        o.pos = c.acct.position(c.book.sym)
-        o.pos.reserve(c.side, f.qty, c.reserve)
+        p = acct.pos.get(book.sym)
+        o.pos = p if p is not None else acct.position(book.sym)
+        o.pos.reserve(side, qty, rp)
         o.state = _RESTING
         return o
 

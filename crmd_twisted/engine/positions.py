@@ -2,8 +2,9 @@
 
 Every change of an account's position goes through :class:`_Pos`:
 :meth:`_Pos.reserve` when open quantity is added or released (a new order,
-a replace, a cancel, an unfilled remainder), :meth:`_Pos.execute` when open
-quantity executes.  Cash is kept in integer tick-lots (price ticks x lots).
+a cancel, an unfilled remainder), :meth:`_Pos.move_reserve` for a replace,
+:meth:`_Pos.execute` when open quantity executes.  Cash is kept in integer
+tick-lots (price ticks x lots).
 
 The matching loop (:mod:`crmd_twisted.engine.matching`) and the plain-limit
 hot paths write the same four fields inline for speed; each such spot says
@@ -42,6 +43,18 @@ class _Pos:
         else:
             self.os += lots
             self.osc += reserve_ticks * lots
+
+    def move_reserve(
+        self, side: int, old_lots: int, old_ticks: int, new_lots: int, new_ticks: int
+    ) -> None:
+        """An order of ``side`` now reserves ``new_lots`` at ``new_ticks`` instead of
+        ``old_lots`` at ``old_ticks`` (a replace)."""
+        if side == 1:
+            self.ol += new_lots - old_lots
+            self.olc += new_ticks * new_lots - old_ticks * old_lots
+        else:
+            self.os += new_lots - old_lots
+            self.osc += new_ticks * new_lots - old_ticks * old_lots
 
     def execute(self, side: int, lots: int, reserve_ticks: int, cost: int) -> None:
         """``lots`` open quantity of ``side`` reserved at ``reserve_ticks`` executed
