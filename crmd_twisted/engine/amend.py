@@ -9,6 +9,8 @@ back.  See docs/engine.md "Replace".
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from crmd_twisted.engine.book import (
     _DONE,
     _DORMANT,
@@ -20,7 +22,6 @@ from crmd_twisted.engine.book import (
     _Book,
     _Ext,
     _Order,
-    drop_level,
     rest,
     unrest,
 )
@@ -93,18 +94,25 @@ class Amender(Triggers):
         o.state = _DONE
         o.open = 0
         del acct.live[orig]
-        # o.pos.reserve(o.side, -open_, o.rp), inlined
+        # o.pos.reserve(o.side, -open_, o.rp) and drop_level(side, lvl), inlined
         p = o.pos
         if o.side == 1:
             p.ol -= open_
             p.olc -= o.rp * open_
-            if not lvl.n:
-                drop_level(book.bids, lvl)
+            side = book.bids
+            key = lvl.price
         else:
             p.os -= open_
             p.osc -= o.rp * open_
-            if not lvl.n:
-                drop_level(book.asks, lvl)
+            side = book.asks
+            key = -lvl.price
+        if not lvl.n:
+            del side.levels[key]
+            keys = side.keys
+            if keys[-1] == key:
+                keys.pop()
+            else:
+                del keys[bisect_left(keys, key)]
         ev.append(
             _mk_can(
                 account,
