@@ -86,19 +86,24 @@ def serve_floor(port: int) -> None:
     unpack = _T.unpack
     pack = _T.pack
     books = {sym: FloorBook() for sym in _INSTRUMENTS}
-    cash: dict[int, float] = {}  # account -> cash not reserved
-    reserved: dict[tuple[int, int], float] = {}  # (account, order id) -> reservation
     clock = time.time_ns
 
     class FloorOES(protocol.Protocol):
+        """One session: its accounts' cash and order reservations are its own
+        (every benchmark run is a fresh connection whose order ids restart at 1)."""
+
         buf = b""
         seq = 0
 
         def connectionMade(self) -> None:
             self.transport.setTcpNoDelay(True)
+            self.cash: dict[int, float] = {}  # account -> cash not reserved
+            self.reserved: dict[tuple[int, int], float] = {}  # (account, id) -> reservation
 
         def order(self, frame: bytes) -> bytes:
             v = list(unpack(frame))
+            cash = self.cash
+            reserved = self.reserved
             now = clock()
             account, oid, sym = v[_ACCOUNT], v[_OID], v[_SYM]
             reason = 0
