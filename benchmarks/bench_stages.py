@@ -15,7 +15,9 @@ the table shows the median and the spread (min-max) in microseconds per order:
   :class:`~crmd_twisted.session.Connection` (what the protocol writes);
 * shell - ``OESProtocol.dataReceived`` of the raw frames in 25 kB chunks on a
   ``StringTransport`` (framing, decode, dispatch, pacer, core, encode, write;
-  per-frame log events off, the library default).
+  per-frame log events off, the library default);
+* floor OES - the same for the CPython floor of ``floor_oes.py`` (the baseline
+  of ``bench_oes.py``).
 
 The rest of a loopback order (the reactor, the socket system calls) is what
 ``bench_oes.py`` adds.  Not collected by pytest (no test_ prefix).
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -148,12 +151,32 @@ def stage_shell(n: int) -> float:
     return us
 
 
+def stage_floor(n: int) -> float:
+    from floor_oes import floor_protocol
+
+    proto = floor_protocol()()
+    transport = StringTransport()
+    proto.makeConnection(transport)
+    raw = b"".join(frames(n, 0, 0))
+    chunks = [raw[i : i + 25_000] for i in range(0, len(raw), 25_000)]
+
+    def run() -> None:
+        for c in chunks:
+            proto.dataReceived(c)
+            transport.clear()
+
+    us = cpu(run, n)
+    assert len(proto.reserved) == n, len(proto.reserved)
+    return us
+
+
 STAGES: dict[str, Callable[[int], float]] = {
     "decode": stage_decode,
     "engine (no risk hook)": stage_engine,
     "core (send a no-op)": lambda n: stage_core(n, False),
     "core + send (number, encode)": lambda n: stage_core(n, True),
     "shell (StringTransport)": stage_shell,
+    "floor OES (StringTransport)": stage_floor,
 }
 
 

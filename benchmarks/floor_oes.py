@@ -80,8 +80,9 @@ class FloorBook:
         return qty
 
 
-def serve_floor(port: int) -> None:
-    from twisted.internet import protocol, reactor
+def floor_protocol() -> type[Any]:
+    """A fresh floor OES protocol class (its books shared by its connections)."""
+    from twisted.internet import protocol
 
     unpack = _T.unpack
     pack = _T.pack
@@ -96,7 +97,8 @@ def serve_floor(port: int) -> None:
         seq = 0
 
         def connectionMade(self) -> None:
-            self.transport.setTcpNoDelay(True)
+            if hasattr(self.transport, "setTcpNoDelay"):  # not on a StringTransport
+                self.transport.setTcpNoDelay(True)
             self.cash: dict[int, float] = {}  # account -> cash not reserved
             self.reserved: dict[tuple[int, int], float] = {}  # (account, id) -> reservation
 
@@ -165,7 +167,13 @@ def serve_floor(port: int) -> None:
                 write(order(buf[off : off + FRAME]))
             self.buf = buf[n:]
 
-    factory = protocol.Factory.forProtocol(FloorOES)
+    return FloorOES
+
+
+def serve_floor(port: int) -> None:
+    from twisted.internet import protocol, reactor
+
+    factory = protocol.Factory.forProtocol(floor_protocol())
     reactor.listenTCP(port, factory, interface=HOST)  # type: ignore[attr-defined]
     print(f"floor OES listening on {port}", flush=True)
     reactor.run()  # type: ignore[attr-defined]

@@ -79,8 +79,8 @@ _CLIENT_TRANSACTIONS = frozenset(
 _BUY = int(Side.BUY)
 _MKT = int(OrderType.MKT)
 _SIDES = frozenset({int(Side.BUY), int(Side.SELL), int(Side.SELLSHORT)})
+_ORDER_NEW = int(TransactionType.ORDER_NEW)
 _ORDER_CANCEL = int(TransactionType.ORDER_CANCEL)
-_CANCEL_REPLACE = int(TransactionType.CANCEL_REPLACE)
 _OUTSTANDING = RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
 _NO_EQUITY = RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
 #: ``NewOrder(...)`` without the frozen dataclass's per-field ``object.__setattr__``
@@ -431,11 +431,18 @@ class OrderEntryCore:
             self.publisher.reject(session, req, problem, owned)
             return self._drained()
         mtype = req.message_type
-        if mtype == _ORDER_CANCEL:
-            command: NewOrder | CancelOrder | ReplaceOrder = CancelOrder(
+        if mtype == _ORDER_NEW:
+            command: NewOrder | CancelOrder | ReplaceOrder = _new_order(
+                req.account, req.order_id, req.symbol_enum, req.side, req.order_type,
+                req.price, req.order_qty, req.time_in_force, req.stop_limit_price,
+                req.attributes, req.display_size, req.refresh_size, req.layers,
+                req.size_increment, req.price_increment, req.price_offset,
+            )  # fmt: skip
+        elif mtype == _ORDER_CANCEL:
+            command = CancelOrder(
                 account=req.account, order_id=req.order_id, orig_order_id=req.orig_order_id
             )
-        elif mtype == _CANCEL_REPLACE:
+        else:  # CANCEL_REPLACE (_session_rows let no other type through)
             command = ReplaceOrder(
                 account=req.account,
                 order_id=req.order_id,
@@ -450,14 +457,6 @@ class OrderEntryCore:
                 price_increment=req.price_increment,
                 price_offset=req.price_offset,
             )
-        else:
-            command = _new_order(
-                req.account, req.order_id, req.symbol_enum, req.side, req.order_type,
-                req.price, req.order_qty, req.time_in_force, req.stop_limit_price,
-                req.attributes, req.display_size, req.refresh_size, req.layers,
-                req.size_increment, req.price_increment, req.price_offset,
-            )  # fmt: skip
-
         limit = session.open_order_limit if self.limit_for is None else self.limit_for(session)
         # NEW and CANCEL_REPLACE beyond the outstanding limit (CANCEL is not counted)
         over_limit = in_flight > limit and mtype in COUNTED_TRANSACTIONS

@@ -36,6 +36,7 @@ from crmd_twisted.oes.notices import (
     TransactionRejected,
     UnknownOrderFill,
 )
+from crmd_twisted.engine.types import fast_constructor
 from crmd_twisted.oes.stored import OrderKey, StoredOrders
 from crmd_twisted.wire import Message, Transaction
 from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
@@ -59,6 +60,8 @@ _LMT = int(OrderType.LMT)
 _ORDER_NEW = int(TransactionType.ORDER_NEW)
 _ORDER_ACK = int(TransactionType.ORDER_ACK)
 _REJECT = int(TransactionType.REJECT)
+#: ``Reservation(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+_reservation = fast_constructor(Reservation)
 
 
 class EventPublisher:
@@ -129,6 +132,20 @@ class EventPublisher:
         *owned*: *req* was handed over (a freshly decoded frame), so its answer
         (ORDER_ACK, REJECT) may be *req* itself, changed, instead of a copy.
         """
+        if owned and len(events) == 1 and session is not None and req is not None:
+            event = events[0]
+            if (
+                type(event) is Accepted
+                and event.order_type == _LMT
+                and event.open_qty > 0
+                and event.order_id == req.order_id
+                and event.account == req.account
+                and req.message_type == _ORDER_NEW
+            ):
+                self._acked(event, session, req)
+                for observer in self.observers:
+                    observer(events)
+                return
         now = self.clock()
         touched: _Touched = {}
         for event in events:
@@ -148,6 +165,18 @@ class EventPublisher:
         self._reserve(touched)
         for observer in self.observers:
             observer(events)
+
+    def _acked(self, event: Accepted, session: Session, req: Transaction) -> None:
+        """The hot path of :meth:`publish`: a plain limit order was accepted and rests
+        untouched.  What the general path does for it, without its bookkeeping."""
+        key = (event.account, event.order_id)
+        self.orders.frames[key] = req.encode()  # the stored ORDER_NEW, as received
+        req.message_type = _ORDER_ACK  # the request, handed over, becomes the ACK
+        req.sending_time = self.clock()
+        session.send(req)
+        self.ledger.set_reservation(
+            key, self.reservation(event.symbol_enum, event.side, event.price, event.open_qty)
+        )
 
     def _accepted(
         self,
@@ -257,8 +286,8 @@ class EventPublisher:
         """What an order holds back: quote cash for a BUY, base quantity for a SELL."""
         inst = self.instruments[symbol_enum]
         if side == _BUY:
-            return Reservation(inst.quote, unit_price * open_qty)
-        return Reservation(inst.base, open_qty)
+            return _reservation(inst.quote, unit_price * open_qty)
+        return _reservation(inst.base, open_qty)
 
     def _reserve(self, touched: _Touched) -> None:
         set_reservation = self.ledger.set_reservation
