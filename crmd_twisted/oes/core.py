@@ -461,6 +461,8 @@ class OrderEntryCore:
         # NEW and CANCEL_REPLACE beyond the outstanding limit (CANCEL is not counted)
         over_limit = in_flight > limit and mtype in COUNTED_TRANSACTIONS
         account = session.account
+        instruments = self.instruments
+        can_spend = self.ledger.can_spend
 
         def risk_check(query: RiskQuery) -> RejectCode | None:
             if over_limit:
@@ -473,11 +475,11 @@ class OrderEntryCore:
             # risk_check for a plain limit order, without a RiskQuery or Reservation
             if over_limit:
                 return _OUTSTANDING
-            inst = self.instruments[symbol_enum]
+            inst = instruments[symbol_enum]
             if side == _BUY:
-                ok = self.ledger.can_spend(account, inst.quote, price * qty)
+                ok = can_spend(account, inst.quote, price * qty)
             else:
-                ok = self.ledger.can_spend(account, inst.base, qty)
+                ok = can_spend(account, inst.base, qty)
             return None if ok else _NO_EQUITY
 
         engine = self.engine
@@ -489,7 +491,7 @@ class OrderEntryCore:
         else:  # a wrapper with the older signature: every order takes the full check
             events = engine.submit(command, risk_check=risk_check)
         self.publisher.publish(session, req, events, owned)
-        return self._drained()
+        return self._drained() if self._notices else NO_NOTICES
 
     # -- equity --------------------------------------------------------------------------------
 

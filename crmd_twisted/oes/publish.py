@@ -174,9 +174,12 @@ class EventPublisher:
         req.message_type = _ORDER_ACK  # the request, handed over, becomes the ACK
         req.sending_time = self.clock()
         session.send(req)
-        self.ledger.set_reservation(
-            key, self.reservation(event.symbol_enum, event.side, event.price, event.open_qty)
-        )
+        inst = self.instruments[event.symbol_enum]  # self.reservation(...), inlined
+        if event.side == _BUY:
+            held = _reservation(inst.quote, event.price * event.open_qty)
+        else:
+            held = _reservation(inst.base, event.open_qty)
+        self.ledger.set_reservation(key, held)
 
     def _accepted(
         self,
