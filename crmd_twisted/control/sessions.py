@@ -21,9 +21,8 @@ class SessionEntry:
     """One connection to the AES, an OES or the MDS."""
 
     __slots__ = (
-        "abort", "account", "connected_ns", "identity", "logout", "peer", "server",
-        "trading_session_id", "user",
-        "frames_in", "frames_out",
+        "abort", "account", "connected_ns", "frames_in", "frames_out", "identity", "logout",
+        "peer", "server", "trading_session_id", "user",
     )
 
     def __init__(

@@ -123,7 +123,7 @@ class ConsoleHub:
         if self._clock is None:
             from twisted.internet import reactor
 
-            self._clock = reactor  # type: ignore[assignment]
+            self._clock = reactor
         assert self._clock is not None
         return self._clock
 
