@@ -23,7 +23,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def _file(path: Path) -> File:
     resource = File(str(path))
-    # a new exchange version must not run against a cached old script
+    # the system's MIME table may lack .js or call it application/x-javascript
     resource.contentTypes = {**resource.contentTypes, ".js": "text/javascript; charset=utf-8"}
     return resource
 
