@@ -195,6 +195,11 @@ async def test_book_trades_faults_and_mass_cancel_in_the_browser(
             3.0, "alice's open orders in the account panel",
         )
         assert orders == 2
+        # 64-bit order ids arrive whole (a JS number would round them)
+        shown = await page.js("return Array.from(document.querySelectorAll("
+                              "'#orders-body tr[data-order]')).map(r => r.dataset.order)")
+        engine = console.exchange.oes_core.engine
+        assert sorted(shown) == sorted(str(v.order_id) for v in engine.open_orders(1001))
         assert "BTC" in await page.text("balances-body")
 
         # a reject fault added from the panel rejects alice's next order

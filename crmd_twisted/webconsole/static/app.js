@@ -77,6 +77,19 @@
 
   // ------------------------------------------------------------------ API calls
 
+  // Order ids are 64-bit: beyond 2^53 a JS number is not the id any more, so such
+  // integers keep their JSON text (JSON.parse source text access; plain numbers
+  // where the browser lacks it).
+  function reviveBigInts(key, value, context) {
+    if (typeof value === "number" && !Number.isSafeInteger(value) && Number.isInteger(value)
+        && context && typeof context.source === "string") {
+      return context.source;
+    }
+    return value;
+  }
+
+  function parseJSON(text) { return JSON.parse(text, reviveBigInts); }
+
   function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
   function authHeaders(extra) {
@@ -93,7 +106,7 @@
     const text = await response.text();
     let payload = null;
     if (text) {
-      try { payload = JSON.parse(text); } catch (e) { payload = { error: text.trim() }; }
+      try { payload = parseJSON(text); } catch (e) { payload = { error: text.trim() }; }
     }
     if (response.status === 401) askToken((payload && payload.error) || "token needed");
     if (!response.ok) {
@@ -164,7 +177,7 @@
     for (const name of EVENTS) {
       source.addEventListener(name, (ev) => {
         try {
-          handlers[name](JSON.parse(ev.data));
+          handlers[name](parseJSON(ev.data));
         } catch (e) {
           console.error("console: bad " + name + " event", e);
         }
@@ -337,6 +350,14 @@
     $("tape-body").replaceChildren(...rows);
   }
 
+  // a round grid step near *raw*: 1, 2 or 5 times a power of ten
+  function niceStep(raw) {
+    if (!(raw > 0)) return 1;
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const f = raw / power;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
+  }
+
   function renderChart(trades, symbolEnum) {
     const chart = $("chart");
     const W = 640, H = 260, L = 70, R = 12, T = 12, B = 22, VOL = 50, GAP = 8;
@@ -360,16 +381,16 @@
     const maxSize = Math.max(...trades.map((t) => t.size)) || 1;
     const x = (ms) => L + (ms - t0) / (t1 - t0) * plotW;
     const y = (p) => T + (p1 - p) / (p1 - p0) * priceH;
-    for (let i = 0; i <= 4; i++) {
-      const p = p0 + (p1 - p0) * i / 4;
+    const tick = Math.max(niceStep((p1 - p0) / 4), step);
+    for (let p = Math.ceil(p0 / tick) * tick; p <= p1; p += tick) {
       nodes.push(svg("line", { x1: L, x2: W - R, y1: y(p), y2: y(p), class: "grid" }));
       nodes.push(svg("text", { x: L - 6, y: y(p) + 4, class: "axis", "text-anchor": "end" },
         fmtPrice(p, symbolEnum)));
     }
     const volTop = T + priceH + GAP, volBottom = volTop + VOL;
     nodes.push(svg("line", { x1: L, x2: W - R, y1: volBottom, y2: volBottom, class: "grid" }));
-    nodes.push(svg("text", { x: L - 6, y: volTop + 10, class: "axis", "text-anchor": "end" },
-      "vol " + fmtSize(maxSize)));
+    nodes.push(svg("text", { x: L - 6, y: volBottom - 2, class: "axis", "text-anchor": "end" },
+      "vol \u2264 " + fmtSize(maxSize)));
     const barW = Math.max(2, Math.min(10, plotW / trades.length * 0.6));
     trades.forEach((t, i) => {
       const h = Math.max(1, t.size / maxSize * VOL);
@@ -442,7 +463,8 @@
       el("tr", {}, el("td", { text: cur }), el("td", { text: fmtSize(b.balance) }),
         el("td", { text: fmtSize(b.reserved) }), el("td", { text: fmtSize(b.available) }))));
     const orders = view.open_orders.map((o) => el("tr", { "data-order": o.order_id },
-      el("td", { text: o.order_id }), el("td", { text: o.symbol }), el("td", { text: o.side }),
+      el("td", { class: "order-id", text: o.order_id }), el("td", { text: o.symbol }),
+      el("td", { text: o.side }),
       el("td", { text: o.order_type }), el("td", { text: fmtPrice(o.price, o.symbol_enum) }),
       el("td", { text: fmtSize(o.open_qty) }), el("td", { text: fmtSize(o.filled_qty) })));
     if (!orders.length) orders.push(el("tr", {}, el("td", { colspan: 7, class: "empty",
