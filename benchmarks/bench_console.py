@@ -1,6 +1,7 @@
 """Order entry with and without 20 console viewers on the exchange.
 
-Run ``python benchmarks/bench_console.py`` (about a minute; ``--seconds`` per phase).
+Run ``python benchmarks/bench_console.py`` (about 3 minutes; ``--seconds`` per
+measurement, ``--repeat`` interleaved measurements of each phase, medians shown).
 
 Three kinds of processes: the exchange (AES + OES + admin site with the web
 console, pushing 4 times a second), one order client (the project's
@@ -207,6 +208,19 @@ def phase(aes: int, admin: int, args: argparse.Namespace, viewers: int,
     return result
 
 
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs."""
+    out: dict[str, Any] = {
+        "steady": {key: statistics.median(r["steady"][key] for r in runs)
+                   for key in runs[0]["steady"]},
+        "throughput": statistics.median(r["throughput"] for r in runs),
+    }
+    if "viewed" in runs[0]:
+        out["viewed"] = {key: statistics.median(r["viewed"][key] for r in runs)
+                         for key in runs[0]["viewed"]}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -217,17 +231,26 @@ def main() -> None:
                         default=1 if shutil.which("chromium") and shutil.which("chromedriver")
                         else 0)
     parser.add_argument("--push-rate", type=float, default=4.0)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measurements of each phase, interleaved; medians shown")
     args = parser.parse_args()
     server = child("--serve", str(args.push_rate))
     try:
         ports = line(server)
         print(f"exchange: AES {ports['aes']}, console http://{HOST}:{ports['admin']}/; "
               f"{args.seconds:g} s per measurement")
-        quiet = phase(ports["aes"], ports["admin"], args, 0, 0)
-        watched = phase(ports["aes"], ports["admin"], args, args.viewers, args.browsers)
+        quiets, watcheds = [], []
+        for _ in range(args.repeat):
+            quiets.append(phase(ports["aes"], ports["admin"], args, 0, 0))
+            watcheds.append(phase(ports["aes"], ports["admin"], args, args.viewers,
+                                  args.browsers))
     finally:
         server.terminate()
         server.wait(10)
+    quiet, watched = median_of(quiets), median_of(watcheds)
+    print("throughput runs (orders/s): no viewers "
+          + " ".join(f"{r['throughput']:.0f}" for r in quiets)
+          + "; viewers " + " ".join(f"{r['throughput']:.0f}" for r in watcheds))
     print(f"{'':28} {'no viewers':>12} {'viewers':>12}")
     for key, unit in (("rate", "orders/s"), ("p50_ms", "ms"), ("p99_ms", "ms")):
         print(f"steady {key:>8} ({unit:>8})    {quiet['steady'][key]:12.1f} "
@@ -237,7 +260,7 @@ def main() -> None:
           f"{watched['throughput']:12.0f}   ratio {ratio:.3f} (goal >= 0.90)")
     viewed = watched["viewed"]
     print(f"viewers: {args.viewers} SSE clients + {args.browsers} headless Chromium; "
-          f"{viewed['events']} events, {viewed['bytes'] / 1e6:.1f} MB read")
+          f"{viewed['events']:.0f} events, {viewed['bytes'] / 1e6:.1f} MB read per run")
 
 
 if __name__ == "__main__":
