@@ -33,6 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from crmd_twisted.engine.id_history import OrderIdHistory
 from crmd_twisted.engine.types import (
     DEFAULT_INSTRUMENTS,
     Accepted,
@@ -167,7 +168,7 @@ class _Account:
 
     def __init__(self) -> None:
         self.live: dict[int, _Order] = {}
-        self.seen: set[int] = set()
+        self.seen = OrderIdHistory()
         self.pos: dict[int, _Pos] = {}
 
 
