@@ -39,9 +39,9 @@ __all__ = ["CommitStats", "StateError", "StateFile", "SyncMode", "TurnCommitter"
 #: What the ``meta`` table's ``application`` says.
 APPLICATION = "crmd-twisted OES state"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE journal (
     seq INTEGER PRIMARY KEY,
     kind INTEGER NOT NULL,
     at INTEGER NOT NULL,
@@ -50,8 +50,8 @@ CREATE TABLE IF NOT EXISTS journal (
     a INTEGER NOT NULL,
     b INTEGER NOT NULL,
     data BLOB NOT NULL
-);
-"""
+)""",
+)
 _INSERT = "INSERT INTO journal (kind, at, account, user, a, b, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
@@ -109,7 +109,8 @@ class StateFile:
         db.execute(f"PRAGMA synchronous={sync.value.upper()}")
         if not tables:
             db.execute("BEGIN")
-            db.executescript(_SCHEMA)
+            for statement in _SCHEMA:
+                db.execute(statement)
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)),
