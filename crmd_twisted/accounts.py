@@ -64,6 +64,7 @@ class AccountDirectory:
     def __init__(self, accounts: Iterable[Account] = (), *, open: bool = True) -> None:
         self.open = open
         self._by_key: dict[tuple[int, str], Account] = {}
+        self._made_on_demand: set[tuple[int, str]] = set()
         for acc in accounts:
             self._by_key[(acc.account, acc.user)] = acc
 
@@ -79,7 +80,16 @@ class AccountDirectory:
         if found is None and self.open and account > 0:
             found = Account(account=account, user=user)
             self._by_key[(account, user)] = found
+            self._made_on_demand.add((account, user))
         return found
+
+    def forget(self, account: int) -> None:
+        """Drop the demo users of *account* an open directory created on demand
+        (configured users stay; a later logon creates a demo user afresh)."""
+        made = self._made_on_demand
+        for key in [k for k in made if k[0] == account]:
+            made.discard(key)
+            del self._by_key[key]
 
     def knows_account(self, account: int) -> bool:
         # an open directory creates any account > 0 on demand; 0 names no account

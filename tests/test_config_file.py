@@ -142,8 +142,10 @@ class ConfigFileTests(unittest.TestCase):
                 self.assertEqual(value, default, name)
         # every option is in it (the secondary OES, off by default, as a comment)
         undocumented = set(tap_exchange.Options().optionKinds()) - set(documented)
-        self.assertEqual(undocumented, {"secondary-oes-listen", "accounts", "instruments"})
+        self.assertEqual(undocumented,
+                         {"secondary-oes-listen", "accounts", "instruments", "state"})
         self.assertIn("# secondary_oes_listen = ", EXAMPLE.read_text())
+        self.assertIn("# state = ", EXAMPLE.read_text())
         self.assertEqual(config.rules, EngineRules())
         self.assertEqual(config.instruments, tuple(DEFAULT_INSTRUMENTS))
         assert config.accounts is not None

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "crmd_twisted.aes.core",
     "crmd_twisted.oes.core",
     "crmd_twisted.oes.ledger",
+    "crmd_twisted.oes.journal",
     "crmd_twisted.client.orders",
     "crmd_twisted.client.queries",
     "crmd_twisted.client.routing",

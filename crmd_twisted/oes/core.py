@@ -219,6 +219,24 @@ class OrderEntryCore:
         peers = self.by_account.get(session.account, [])
         if session in peers:
             peers.remove(session)
+        if not peers:
+            self._release_if_unused(session.account)
+
+    def _release_if_unused(self, account: int) -> bool:
+        """Forget an account nobody is logged on to that never had an order accepted
+        (its balances are still the opening ones: a later logon opens it afresh)."""
+        if self.by_account.get(account) or not self.engine.forget_account(account):
+            return False
+        if not self.ledger.close_account(account):
+            return False
+        self.by_account.pop(account, None)
+        self._limits.pop(account, None)
+        self.directory.forget(account)
+        return True
+
+    def release_unused_accounts(self) -> int:
+        """Release every unused account without a session (after a replay); how many."""
+        return sum(self._release_if_unused(a) for a in list(self.ledger.balances))
 
     def shutdown(self, reason: RejectCode = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED) -> None:
         """Log every session out with *reason* (the OES is going away)."""

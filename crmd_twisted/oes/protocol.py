@@ -14,6 +14,8 @@ timer for its own deadlines and the pacer's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger, LogLevel
@@ -34,6 +36,9 @@ from crmd_twisted.wire import (
     Transaction,
 )
 from crmd_twisted.wire.enums import RejectCode
+
+if TYPE_CHECKING:
+    from crmd_twisted.oes.state import TurnCommitter
 
 __all__ = ["OESFactory", "OESProtocol", "log_notices"]
 
@@ -183,6 +188,25 @@ class OESProtocol(CRMDServerProtocol):
     def msg_transaction(self, message: Transaction) -> None:
         self._request(message, self.factory.core.is_counted(message))
 
+    # -- durable state: replies wait for the turn's commit (--state) ---------------------
+
+    def sendMessage(self, message: Message) -> None:
+        committer = getattr(self.factory, "committer", None)
+        if committer is None:
+            super().sendMessage(message)
+            return
+        frame = self.connection.send(message)
+        if self.logFrames:
+            self._logFrame("out", message, frame)
+        if self.transport is not None:
+            committer.hold(self.transport, frame)
+
+    def loseConnection(self) -> None:
+        committer = getattr(self.factory, "committer", None)
+        if committer is not None:
+            committer.flush()  # what was sent before the close is written first
+        super().loseConnection()
+
     def unhandledMessage(self, message: Message) -> None:
         self.log.warn(
             "{peer}: the OES does not take {name} ({type_char!r}); ignored",
@@ -199,6 +223,9 @@ class OESFactory(CRMDFactory):
     """
 
     protocol = OESProtocol
+    #: With ``--state``: commits the core's journal before the replies are written
+    #: (shared by the listeners of one core).
+    committer: TurnCommitter | None = None
 
     def __init__(
         self,

@@ -27,8 +27,10 @@ from crmd_twisted.tap.common import (
 from crmd_twisted.tap.oes import (
     OESOptionsMixin,
     OESService,
+    attach_state,
     build_core,
     build_factory,
+    open_state,
     run_by_twistd,
 )
 from crmd_twisted.tap.options import ConfigFileMixin
@@ -110,7 +112,10 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
             Listener(endpoint_from(reactor, description, option), factory, f"oes{index}",
                      option=option, tool="crmd-exchange")
         )
-    return ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    committer = open_state(options, core, reactor)
+    service = ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    attach_state(service, factories, committer)
+    return service
 
 
 def makeService(options: usage.Options) -> IService:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import time
+from pathlib import Path
 from typing import Any
 
-from twisted.application.service import IService, MultiService
+from twisted.application.service import IService, MultiService, Service
 from twisted.internet import defer
+from twisted.logger import Logger
 from twisted.python import usage
 
 from collections.abc import Iterable
@@ -14,7 +17,9 @@ from collections.abc import Iterable
 from crmd_twisted.accounts import DEFAULT_BALANCES, AccountDirectory, ConfigError
 from crmd_twisted.engine import Instrument, MatchingEngine
 from crmd_twisted.oes.core import OrderEntryCore
+from crmd_twisted.oes.journal import InputClock, JournalingCore, ReplayError
 from crmd_twisted.oes.protocol import OESFactory
+from crmd_twisted.oes.state import StateError, StateFile, SyncMode, TurnCommitter
 from crmd_twisted.tap.common import (
     Listener,
     SecretOptionsMixin,
@@ -26,6 +31,7 @@ from crmd_twisted.tap.common import (
 )
 from crmd_twisted.tap.options import (
     ConfigFileMixin,
+    _from_file,
     accounts_from,
     apply_config,
     instruments_from,
@@ -49,6 +55,12 @@ class OESOptionsMixin:
     optParameters: list[list[Any]] = [
         ["instruments", None, None, "TOML file of instruments (default: the four documented)."],
         ["match-delay", None, "0", "Seconds each request waits before it is processed."],
+        ["state", None, None,
+         "SQLite file that keeps accounts, balances, open orders and used order ids "
+         "across restarts (created if missing; default: in memory only)."],
+        ["state-sync", None, "normal",
+         "normal: a commit survives a crash of the process; full: also a power loss "
+         "(fsync per commit, slower)."],
     ]
     optFlags: list[list[str | None]] = [
         ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
@@ -134,6 +146,16 @@ def build_core(options: usage.Options) -> OrderEntryCore:
     directory = accounts_from(options)
     source = options["accounts"] or (str(config.path) if config is not None else "accounts")
     check_balance_currencies(directory, instruments, source)
+    if options["state"]:
+        return JournalingCore(
+            directory,
+            keys_from(options["secret"]),
+            instruments,
+            rules=rules_from(options),
+            clock=InputClock(),
+            check_keys=not options["no-key-check"],
+            strict=bool(options["strict"]),
+        )
     return OrderEntryCore(
         directory,
         keys_from(options["secret"]),
@@ -160,6 +182,64 @@ def check_balance_currencies(
                 )
 
 
+class StateService(Service):
+    """Flushes and closes the state file when the OES stops."""
+
+    def __init__(self, committer: TurnCommitter) -> None:
+        self.committer = committer
+
+    def stopService(self) -> None:
+        super().stopService()
+        self.committer.close()
+
+
+def state_path(options: usage.Options) -> Path:
+    """``--state``; a relative path from the settings file is relative to that file."""
+    path = Path(options["state"])
+    config = _from_file(options, "state")
+    if config is not None and not path.is_absolute():
+        path = config.path.parent / path
+    return path
+
+
+def open_state(options: usage.Options, core: OrderEntryCore, reactor: Any) -> TurnCommitter | None:
+    """Open ``--state``, replay its journal into *core* and return the committer
+    (None without ``--state``).  Raises :class:`StateError` (a ConfigError)."""
+    if not isinstance(core, JournalingCore):
+        return None
+    try:
+        sync = SyncMode(str(options["state-sync"]).lower())
+    except ValueError:
+        raise ConfigError(
+            f"--state-sync: expected normal or full, got {options['state-sync']!r}"
+        ) from None
+    path = state_path(options)
+    state = StateFile(path, core.fingerprint, sync)
+    start = time.perf_counter()
+    try:
+        count = core.replay(state.rows())
+    except ReplayError as e:
+        state.close()
+        raise StateError(f"{path}: {e}") from None
+    core.release_unused_accounts()
+    Logger(namespace="crmd_twisted.oes.state").info(
+        "state file {path}: replayed {count} records in {seconds:.3f} s",
+        path=str(path), count=count, seconds=time.perf_counter() - start,
+    )
+    return TurnCommitter(core, state, reactor)
+
+
+def attach_state(
+    service: MultiService, factories: list[OESFactory], committer: TurnCommitter | None
+) -> None:
+    """Let *factories* commit through *committer* and close it with *service*."""
+    if committer is None:
+        return
+    for factory in factories:
+        factory.committer = committer
+    StateService(committer).setServiceParent(service)
+
+
 def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
     factory = OESFactory(
         core,
@@ -179,9 +259,11 @@ def makeService(options: usage.Options) -> IService:
         listener = Listener(
             endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
         )
+        committer = open_state(options, core, reactor)
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
     top.tuneGC = run_by_twistd(options)
+    attach_state(top, [factory], committer)
     listener.setServiceParent(top)
     return top
