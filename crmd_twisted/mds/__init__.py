@@ -24,6 +24,7 @@ from crmd_twisted.mds.core import (
     Subscriber,
     Unsubscribed,
 )
+from crmd_twisted.mds.attach import market_data_for
 from crmd_twisted.mds.protocol import MDSFactory, MDSProtocol
 from crmd_twisted.mds.snapshot import (
     DEPTH_MESSAGES,
@@ -63,4 +64,5 @@ __all__ = [
     "book_message",
     "depth_for",
     "exec_report",
+    "market_data_for",
 ]
