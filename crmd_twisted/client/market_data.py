@@ -402,17 +402,17 @@ class MarketDataSession:
 class MarketData:
     """The market-data API of :class:`~crmd_twisted.client.CRMDClient` (mixed in)."""
 
-    _market_data: MarketDataSession
+    market_data: MarketDataSession
 
     @property
     def books(self) -> BookSet:
         """The local books of the subscribed instruments: ``books[1]`` or ``books["BTCUSD"]``."""
-        return self._market_data.books
+        return self.market_data.books
 
     @property
     def market_data_gaps(self) -> int:
         """How many sequence gaps the market-data connections have seen."""
-        return self._market_data.gaps
+        return self.market_data.gaps
 
     def subscribe(self, symbol: Symbol, depth: int = 10) -> Deferred[LocalBook]:
         """Subscribe to *symbol* at *depth* levels (1..30): fires with the first snapshot.
@@ -422,18 +422,18 @@ class MarketData:
         :class:`~crmd_twisted.client.errors.RequestTimeout`, a refused key with
         :class:`MarketDataRefused`.
         """
-        return self._market_data.subscribe(symbol, depth)
+        return self.market_data.subscribe(symbol, depth)
 
     def unsubscribe(self, symbol: Symbol) -> None:
         """Stop a subscription (ValueError if there is none)."""
-        self._market_data.unsubscribe(symbol)
+        self.market_data.unsubscribe(symbol)
 
     def add_market_data_observer(self, observer: Callable[[BookEvent], None]) -> None:
         """Call *observer* with every BookUpdated, TradeReported and SequenceGap."""
-        self._market_data.observers.append(observer)
+        self.market_data.observers.append(observer)
 
     def remove_market_data_observer(self, observer: Callable[[BookEvent], None]) -> None:
-        self._market_data.observers.remove(observer)
+        self.market_data.observers.remove(observer)
 
     # -- hooks ---------------------------------------------------------------------------------
 

@@ -194,7 +194,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
         self._ids = OrderIds(first_order_id)
         #: Requests made before the first grant: they get their ids when it comes.
         self._unnumbered: list[tuple[Callable[[int], PendingRequest], Deferred[Transaction]]] = []
-        self._market_data = MarketDataSession(
+        self.market_data = MarketDataSession(
             self, check_mds("mds", mds), check_mds("secondary_mds", secondary_mds),
             retry_policy=retry_policy,
         )
@@ -233,7 +233,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
         self._set_state(SessionState.STOPPED)
         d: defer.Deferred[None] = self._service.stopService()
         self._fail_all(NotConnected("session stopped"))
-        stopped = defer.gatherResults([d, self._market_data.stop()])
+        stopped = defer.gatherResults([d, self.market_data.stop()])
         return stopped.addCallback(lambda _: None)
 
     def when_ready(self) -> defer.Deferred[CRMDClient]:
@@ -328,7 +328,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
     def _granted(self, grant: Grant) -> None:
         """The AES granted a trading session: requests waiting for an id get one."""
         self._ids.session_granted(grant.trading_session_id)
-        self._market_data.granted(grant)
+        self.market_data.granted(grant)
         unnumbered, self._unnumbered = self._unnumbered, []
         for build, d in unnumbered:
             self._submit(build(self.next_order_id())).chainDeferred(d)
