@@ -217,6 +217,60 @@ class Subscribers:
             self.proc.wait()
 
 
+# -- the fan-out alone, in this process (no conflation: one flush per order) -----------------------
+
+
+def fanout_cost(orders: int, subscribers: int, depth: int, levels: int) -> tuple[float, float]:
+    """(us per order of market data, frames/s built) with one flush per order, in-process.
+
+    The engine alone, then the engine + on_events + flush + encode_seq of every frame
+    for *subscribers* (what each connection does before writing): the difference is
+    the fan-out's CPU cost per order in its worst case, when nothing is conflated.
+    """
+    from crmd_twisted.accounts import AccountDirectory
+    from crmd_twisted.engine import MatchingEngine, NewOrder
+    from crmd_twisted.keys import SessionKeys
+    from crmd_twisted.mds import DirectoryKeyCheck, MarketDataCore, Send
+    from crmd_twisted.wire import MdSubscribe
+
+    def orders_for() -> list[NewOrder]:
+        return [NewOrder(1, i + 1, 1, 1, 1, 1000.0 + (i % levels) * 0.5, 0.001, 2)
+                for i in range(orders)]
+
+    engine = MatchingEngine()
+    batch = orders_for()
+    start = time.perf_counter()
+    for order in batch:
+        engine.submit(order)
+    bare = time.perf_counter() - start
+
+    engine = MatchingEngine()
+    keys = SessionKeys.from_text("bench")
+    core = MarketDataCore(engine, DirectoryKeyCheck(keys, AccountDirectory(), check_keys=False))
+    frame = MdSubscribe(message_type=38, account=1, session_key=1, sub1_symbol_enum=1,
+                        sub1_symbol="BTCUSD", sub1_symbol_type=1, sub1_layers=depth,
+                        sub1_action="S")
+    seqs = {}
+    for n in range(subscribers):
+        sub = core.connect(n)
+        core.subscribe(sub, frame)
+        seqs[sub] = 0
+    core.flush()
+    batch = orders_for()
+    built = 0
+    start = time.perf_counter()
+    for order in batch:
+        core.on_events(engine.submit(order))
+        for decision in core.flush():
+            if isinstance(decision, Send):
+                for message in decision.messages:
+                    seqs[decision.subscriber] += 1
+                    message.encode_seq(seqs[decision.subscriber])
+                    built += 1
+    with_md = time.perf_counter() - start
+    return (with_md - bare) / orders * 1e6, built / with_md
+
+
 # -- the runs (this process) ----------------------------------------------------------------------
 
 
@@ -321,6 +375,13 @@ def main() -> None:
                 print(f"WARNING: {result['answered'] - result['acks']:.0f} answers were not "
                       f"ORDER_ACK (see {tmp})")
     report(args, runs, os.cpu_count() or 0)
+    costs = [fanout_cost(5000, args.readers, 10, args.levels) for _ in range(args.repeat)]
+    cost = median([c[0] for c in costs])
+    rate = median([c[1] for c in costs])
+    print(f"(b) in-process, one flush per order (nothing conflated), {args.readers} depth-10 "
+          f"subscribers: {cost:.0f} us of market data per order = {cost / args.readers:.2f} us "
+          f"per subscriber; {rate:,.0f} frames/s built and numbered (runs: "
+          + " ".join(f"{c[0]:.0f}" for c in costs) + " us)")
 
 
 def report(args: argparse.Namespace, runs: dict[str, list[dict[str, float]]], cpus: int) -> None:
