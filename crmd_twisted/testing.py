@@ -1,13 +1,16 @@
 """Run the simulators inside your own tests.
 
 :class:`SimulatedExchange` starts an AES and an OES (optionally a secondary OES
-on the same order book) on ephemeral loopback ports in the running reactor::
+on the same order book), each OES with its market-data server
+(:meth:`SimulatedExchange.mds_address`; the AES grant names them), on
+ephemeral loopback ports in the running reactor::
 
     exchange = SimulatedExchange(secondary=True)
     await exchange.start()
     client = exchange.client(account=1001, user="alice")
     await client_ready(client)          # started, logged on, reconciled
     ack = await client.new_order(1, Side.BUY, 1.0, price=30000.0)
+    book = await client.subscribe(1, depth=5)   # the first snapshot; client.books[1]
     ...
     await exchange.stop()
 
