@@ -1,13 +1,16 @@
 """Run the simulators inside your own tests.
 
 :class:`SimulatedExchange` starts an AES and an OES (optionally a secondary OES
-on the same order book) on ephemeral loopback ports in the running reactor::
+on the same order book), each OES with its market-data server
+(:meth:`SimulatedExchange.mds_address`; the AES grant names them), on
+ephemeral loopback ports in the running reactor::
 
     exchange = SimulatedExchange(secondary=True)
     await exchange.start()
     client = exchange.client(account=1001, user="alice")
     await client_ready(client)          # started, logged on, reconciled
     ack = await client.new_order(1, Side.BUY, 1.0, price=30000.0)
+    book = await client.subscribe(1, depth=5)   # the first snapshot; client.books[1]
     ...
     await exchange.stop()
 
@@ -33,6 +36,7 @@ from crmd_twisted.aes import AdminCore, AESFactory
 from crmd_twisted.client.session import CRMDClient
 from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Instrument
 from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
+from crmd_twisted.mds import MDSFactory, market_data_for
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.wire.enums import RejectCode
@@ -82,6 +86,13 @@ class SimulatedExchange:
         self.aes_port: IListeningPort | None = None
         self.oes_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
         self._oes_port_numbers: list[int] = [0] * len(self.oes_factories)
+        #: One market-data server per OES listener (it lives in the OES process),
+        #: fed by the shared engine; started and stopped with its OES.
+        self.mds_factories: list[MDSFactory] = [
+            market_data_for(self.oes_core, clock=self.clock) for _ in self.oes_factories
+        ]
+        self.mds_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
+        self._mds_port_numbers: list[int] = [0] * len(self.oes_factories)
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -92,6 +103,10 @@ class SimulatedExchange:
 
     def oes_address(self, index: int = 0) -> tuple[str, int]:
         return HOST, self._oes_port_numbers[index]
+
+    def mds_address(self, index: int = 0) -> tuple[str, int]:
+        """The market-data server of OES *index* (0 primary, 1 secondary)."""
+        return HOST, self._mds_port_numbers[index]
 
     # -- life --------------------------------------------------------------------------------
 
@@ -115,23 +130,37 @@ class SimulatedExchange:
             self.aes_core.primary_oes = f"{host}:{number}"
         else:
             self.aes_core.secondary_oes = f"{host}:{number}"
+        md_port = await TCP4ServerEndpoint(
+            self.reactor, self._mds_port_numbers[index], interface=HOST
+        ).listen(self.mds_factories[index])
+        self.mds_ports[index] = md_port
+        self._mds_port_numbers[index] = _port_number(md_port)
+        md_address = "{}:{}".format(*self.mds_address(index))
+        if index == 0:
+            self.aes_core.primary_mds = md_address
+        else:
+            self.aes_core.secondary_mds = md_address
 
     async def stop_oes(
         self,
         index: int = 0,
         reason: RejectCode | None = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED,
     ) -> None:
-        """Take OES listener *index* down: stop listening, drop its clients.
+        """Take OES listener *index* (and its MDS) down: stop listening, drop its clients.
 
         With a *reason* the clients get a server logout first; with None the
         connections are simply cut (like a crash).
         """
         port = self.oes_ports[index]
         self.oes_ports[index] = None
-        if port is not None:
-            stopped = port.stopListening()
-            if stopped is not None:
-                await stopped
+        md_port = self.mds_ports[index]
+        self.mds_ports[index] = None
+        for listening in (port, md_port):
+            if listening is not None:
+                stopped = listening.stopListening()
+                if stopped is not None:
+                    await stopped
+        self.mds_factories[index].disconnectAll(reason)
         factory = self.oes_factories[index]
         if reason is not None:
             factory.disconnectAll(reason)

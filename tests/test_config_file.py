@@ -37,6 +37,8 @@ EVERY_KEY = """
 aes_listen = "tcp:0:interface=127.0.0.1"
 oes_listen = "tcp:0:interface=127.0.0.1"
 secondary_oes_listen = "tcp:0:interface=127.0.0.1"
+md_listen = "tcp:0:interface=127.0.0.1"
+secondary_md_listen = "tcp:0:interface=127.0.0.1"
 advertise_host = "localhost"
 secret = "file-secret"
 strict = true
@@ -109,6 +111,7 @@ class ConfigFileTests(unittest.TestCase):
         self.assertEqual(core.keys, SessionKeys.from_text("file-secret"))
         self.assertEqual(service.advertise_host, "localhost")
         self.assertEqual(len(service.oes_listeners), 2)  # secondary_oes_listen
+        self.assertEqual(sorted(service.md_listeners), [0, 1])  # md_listen, secondary_md_listen
         for factory in (service.aes, *service.factories):
             self.assertTrue(factory.logFrames)
             self.assertTrue(factory.wireTrace)
@@ -142,9 +145,10 @@ class ConfigFileTests(unittest.TestCase):
                 self.assertEqual(value, default, name)
         # every option is in it (the secondary OES, off by default, as a comment)
         undocumented = set(tap_exchange.Options().optionKinds()) - set(documented)
-        self.assertEqual(undocumented,
-                         {"secondary-oes-listen", "accounts", "instruments", "state"})
+        self.assertEqual(undocumented, {"secondary-oes-listen", "secondary-md-listen",
+                                        "accounts", "instruments", "state"})
         self.assertIn("# secondary_oes_listen = ", EXAMPLE.read_text())
+        self.assertIn("# secondary_md_listen = ", EXAMPLE.read_text())
         self.assertIn("# state = ", EXAMPLE.read_text())
         self.assertEqual(config.rules, EngineRules())
         self.assertEqual(config.instruments, tuple(DEFAULT_INSTRUMENTS))
@@ -261,7 +265,7 @@ class ListenDefaultsTests(unittest.TestCase):
 
     def test_defaults_bind_loopback(self) -> None:
         for plugin, names in ((tap_aes, ["listen"]), (tap_oes, ["listen"]),
-                              (tap_exchange, ["aes-listen", "oes-listen"])):
+                              (tap_exchange, ["aes-listen", "oes-listen", "md-listen"])):
             options = plugin.Options()
             options.parseOptions([])
             for name in names:

@@ -51,6 +51,7 @@ from crmd_twisted.client.connector import Connector
 from crmd_twisted.client.connection import Handle, RouteEndpoint, SessionFactory, SessionProtocol
 from crmd_twisted.client.arguments import check_all
 from crmd_twisted.client.errors import ConnectionFailed
+from crmd_twisted.client.market_data import MarketData, MarketDataSession, check_mds
 from crmd_twisted.client.order_entry import OrderEntry
 from crmd_twisted.client.order_ids import OrderIds
 from crmd_twisted.client.errors import NotConnected
@@ -81,7 +82,7 @@ log = Logger()
 parse_address = parse_address_or_none
 
 
-class CRMDClient(OrderEntry, Service):
+class CRMDClient(OrderEntry, MarketData, Service):
     """A logged-on CRMD session with a Deferred API.
 
     :param aes: AES address as ``(host, port)``.
@@ -102,6 +103,9 @@ class CRMDClient(OrderEntry, Service):
         :class:`~crmd_twisted.client.errors.ConnectionFailed`; None: retry forever.
     :param first_order_id: count order ids from here instead of the default
         scheme (unique per account and restart, see :mod:`~crmd_twisted.client.order_ids`).
+    :param mds, secondary_mds: market-data servers for :meth:`subscribe`
+        (``(host, port)`` or ``"host:port"``); default: those of the AES grant.
+        See :mod:`~crmd_twisted.client.market_data`.
 
     Bad arguments raise :class:`ValueError` naming the argument and the limit.
     """
@@ -125,6 +129,8 @@ class CRMDClient(OrderEntry, Service):
         open_order_limit: int = 1000,
         first_order_id: int | None = None,
         reconcile: bool = True,
+        mds: tuple[str, int] | str | None = None,
+        secondary_mds: tuple[str, int] | str | None = None,
     ) -> None:
         aes = check_all(
             aes, account, user, api_key,
@@ -188,6 +194,10 @@ class CRMDClient(OrderEntry, Service):
         self._ids = OrderIds(first_order_id)
         #: Requests made before the first grant: they get their ids when it comes.
         self._unnumbered: list[tuple[Callable[[int], PendingRequest], Deferred[Transaction]]] = []
+        self.market_data = MarketDataSession(
+            self, check_mds("mds", mds), check_mds("secondary_mds", secondary_mds),
+            retry_policy=retry_policy,
+        )
 
     def _tcp_endpoint(self, host: str, port: int) -> IStreamClientEndpoint:
         endpoint = TCP6ClientEndpoint if ":" in host else TCP4ClientEndpoint
@@ -223,7 +233,8 @@ class CRMDClient(OrderEntry, Service):
         self._set_state(SessionState.STOPPED)
         d: defer.Deferred[None] = self._service.stopService()
         self._fail_all(NotConnected("session stopped"))
-        return d
+        stopped = defer.gatherResults([d, self.market_data.stop()])
+        return stopped.addCallback(lambda _: None)
 
     def when_ready(self) -> defer.Deferred[CRMDClient]:
         """Fires with this client once logged on to an OES and reconciled."""
@@ -317,6 +328,7 @@ class CRMDClient(OrderEntry, Service):
     def _granted(self, grant: Grant) -> None:
         """The AES granted a trading session: requests waiting for an id get one."""
         self._ids.session_granted(grant.trading_session_id)
+        self.market_data.granted(grant)
         unnumbered, self._unnumbered = self._unnumbered, []
         for build, d in unnumbered:
             self._submit(build(self.next_order_id())).chainDeferred(d)

@@ -173,6 +173,16 @@ class MDSFactory(CRMDFactory):
         if self._flushCall is None and core.due:
             self._flushCall = self._reactor().callLater(0, self.flush)
 
+    def disconnectAll(self, reason: RejectCode | None = None) -> None:
+        """Close every subscriber connection: with a server logout carrying *reason*,
+        or cut at once (None, like a crash)."""
+        for proto in list(self.connections):
+            assert isinstance(proto, MDSProtocol)
+            if reason is not None:
+                proto.serverLogout(reason)
+            else:
+                proto.drop()
+
     def scheduleFlush(self) -> None:
         """Flush once this reactor turn ends (several requests share one flush)."""
         if self._flushCall is None:

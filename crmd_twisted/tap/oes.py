@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from crmd_twisted.accounts import DEFAULT_BALANCES, AccountDirectory, ConfigError
 from crmd_twisted.engine import Instrument, MatchingEngine
+from crmd_twisted.mds import MDSFactory, market_data_for
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.journal import InputClock, JournalingCore, ReplayError
 from crmd_twisted.oes.protocol import OESFactory
@@ -29,6 +30,7 @@ from crmd_twisted.tap.common import (
     keys_from,
     log_frames_from,
 )
+from crmd_twisted.wire.enums import RejectCode
 from crmd_twisted.tap.options import (
     ConfigFileMixin,
     _from_file,
@@ -80,6 +82,9 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
         ["listen", "l", "tcp:4445:interface=127.0.0.1",
          "Endpoint to listen on (Twisted endpoint syntax; tcp:4445 listens on every "
          "interface)."],
+        ["md-listen", None, None,
+         "Endpoint of a market-data server fed by this OES's engine, e.g. "
+         "tcp:4446:interface=127.0.0.1 (default: none)."],
     ]
 
 
@@ -125,6 +130,8 @@ class OESService(MultiService):
     def __init__(self, factories: list[OESFactory]) -> None:
         super().__init__()
         self.factories = factories
+        #: The market-data servers (one per OES listener that has one).
+        self.md_factories: list[MDSFactory] = []
 
     def startService(self) -> None:
         super().startService()
@@ -136,6 +143,8 @@ class OESService(MultiService):
     def stopService(self) -> defer.Deferred[None]:
         for factory in self.factories:
             factory.disconnectAll()
+        for md in self.md_factories:
+            md.disconnectAll(RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED)
         return super().stopService()
 
 
@@ -250,6 +259,21 @@ def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
     return factory
 
 
+def build_md(
+    options: usage.Options, core: OrderEntryCore, reactor: Any, option: str, tool: str
+) -> tuple[MDSFactory, Listener] | None:
+    """The market-data server of endpoint option *option*, fed by *core* (None if not given)."""
+    description = options[option]
+    if not description:
+        return None
+    factory = market_data_for(core, wireTrace=bool(options["wire-trace"]))
+    factory.logFrames = log_frames_from(options)
+    listener = Listener(
+        endpoint_from(reactor, description, option), factory, option, option=option, tool=tool
+    )
+    return factory, listener
+
+
 def makeService(options: usage.Options) -> IService:
     from twisted.internet import reactor
 
@@ -260,10 +284,14 @@ def makeService(options: usage.Options) -> IService:
             endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
         )
         committer = open_state(options, core, reactor)
+        md = build_md(options, core, reactor, "md-listen", "crmd-oes")
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
     top.tuneGC = run_by_twistd(options)
     attach_state(top, [factory], committer)
     listener.setServiceParent(top)
+    if md is not None:
+        top.md_factories.append(md[0])
+        md[1].setServiceParent(top)
     return top
