@@ -315,6 +315,10 @@ class FaultRegistry:
         self._prune()
         return len(self._faults)
 
+    def __bool__(self) -> bool:
+        """Whether any fault may be active (cheap, for hot paths: no pruning)."""
+        return bool(self._faults)
+
     def __iter__(self) -> Iterator[Fault]:
         self._prune()
         return iter(list(self._faults.values()))
