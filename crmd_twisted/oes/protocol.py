@@ -14,8 +14,9 @@ timer for its own deadlines and the pacer's.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet.interfaces import IAddress, IReactorTime
-from twisted.internet.protocol import Protocol
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
@@ -241,7 +242,7 @@ class OESFactory(CRMDFactory):
     #: Seconds between checks for time-driven engine events (DAY expiry).
     tickInterval: float = 1.0
 
-    def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
+    def buildProtocol(self, addr: IAddress | None) -> Any:
         """A connection; refused (closed at once) while an ``oes_down`` fault runs."""
         control = self.control
         if control is not None and control.faults and control.faults.oes_refuses():
