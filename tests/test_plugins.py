@@ -82,7 +82,7 @@ class TapWiringTests(ReactorFriendly, unittest.TestCase):
         options = tap_exchange.Options()
         options.parseOptions([
             f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
-            f"--secondary-oes-listen={LOOPBACK0}",
+            f"--secondary-oes-listen={LOOPBACK0}", f"--admin={LOOPBACK0}",
             f"--accounts={write_temp(self, 'accounts.toml', ACCOUNTS)}",
         ])
         service = tap_exchange.build(options, reactor)

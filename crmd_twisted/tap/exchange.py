@@ -27,6 +27,7 @@ from crmd_twisted.tap.common import (
 from crmd_twisted.tap.oes import (
     OESOptionsMixin,
     OESService,
+    build_admin,
     build_core,
     build_factory,
     run_by_twistd,
@@ -48,6 +49,8 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
         ["oes-listen", None, "tcp:4445:interface=127.0.0.1", "Endpoint of the primary OES."],
         ["secondary-oes-listen", None, None, "Endpoint of a secondary OES (same order book)."],
         ["advertise-host", None, "127.0.0.1", "Host name the AES gives clients for the OES."],
+        ["admin", None, "tcp:4480:interface=127.0.0.1",
+         "Endpoint of the admin HTTP API (docs/admin-api.md); an empty value turns it off."],
     ]
 
 
@@ -67,6 +70,8 @@ class ExchangeService(OESService):
         self.aes_listener = aes_listener
         self.oes_listeners = oes_listeners
         self.advertise_host = advertise_host
+        #: The admin API's listener (None without ``--admin``).
+        self.admin_listener: Listener | None = None
         for listener in oes_listeners:
             listener.setServiceParent(self)
         aes_listener.setServiceParent(self)
@@ -110,7 +115,12 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
             Listener(endpoint_from(reactor, description, option), factory, f"oes{index}",
                      option=option, tool="crmd-exchange")
         )
-    return ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    admin = build_admin(options, reactor, core, [aes_factory, *factories], "crmd-exchange")
+    service = ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    service.admin_listener = admin
+    if admin is not None:
+        admin.setServiceParent(service)
+    return service
 
 
 def makeService(options: usage.Options) -> IService:

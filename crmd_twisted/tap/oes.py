@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, cast
 
 from twisted.application.service import IService, MultiService
 from twisted.internet import defer
+from twisted.internet.protocol import Factory
 from twisted.python import usage
 
 from collections.abc import Iterable
 
 from crmd_twisted.accounts import DEFAULT_BALANCES, AccountDirectory, ConfigError
+from crmd_twisted.control.admin import ExchangeControl, admin_site
 from crmd_twisted.engine import Instrument, MatchingEngine
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
@@ -36,6 +38,7 @@ __all__ = [
     "GC_THRESHOLDS",
     "OESService",
     "Options",
+    "build_admin",
     "check_balance_currencies",
     "makeService",
     "run_by_twistd",
@@ -49,10 +52,15 @@ class OESOptionsMixin:
     optParameters: list[list[Any]] = [
         ["instruments", None, None, "TOML file of instruments (default: the four documented)."],
         ["match-delay", None, "0", "Seconds each request waits before it is processed."],
+        ["admin-token", None, None,
+         "Bearer token the admin API requires (Authorization: Bearer TOKEN); default: none."],
     ]
     optFlags: list[list[str | None]] = [
         ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
         ["no-key-check", None, "Accept any session key (the docs' test system does)."],
+        ["cancel-on-disconnect", None,
+         "Cancel an account's open orders when its last OES session is lost without a "
+         "logout (accounts may set cancel_on_disconnect themselves)."],
     ]
     numberOptions: tuple[str, ...] = ("match-delay",)
 
@@ -68,6 +76,9 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
         ["listen", "l", "tcp:4445:interface=127.0.0.1",
          "Endpoint to listen on (Twisted endpoint syntax; tcp:4445 listens on every "
          "interface)."],
+        ["admin", None, None,
+         "Endpoint of the admin HTTP API (docs/admin-api.md), e.g. "
+         "tcp:4480:interface=127.0.0.1; default: none."],
     ]
 
 
@@ -134,7 +145,7 @@ def build_core(options: usage.Options) -> OrderEntryCore:
     directory = accounts_from(options)
     source = options["accounts"] or (str(config.path) if config is not None else "accounts")
     check_balance_currencies(directory, instruments, source)
-    return OrderEntryCore(
+    core = OrderEntryCore(
         directory,
         keys_from(options["secret"]),
         instruments,
@@ -142,6 +153,8 @@ def build_core(options: usage.Options) -> OrderEntryCore:
         strict=bool(options["strict"]),
         engine=MatchingEngine(instruments, rules_from(options)),
     )
+    core.cancel_on_disconnect = bool(options["cancel-on-disconnect"])
+    return core
 
 
 def check_balance_currencies(
@@ -170,6 +183,25 @@ def build_factory(options: usage.Options, core: OrderEntryCore) -> OESFactory:
     return factory
 
 
+def build_admin(
+    options: usage.Options, reactor: Any, core: OrderEntryCore, factories: list[Any], tool: str
+) -> Listener | None:
+    """The admin API listener of ``--admin`` (None without it); gives *factories* the
+    control plane it serves (sessions register, faults apply)."""
+    description = options["admin"]
+    if not description:
+        return None
+    endpoint = endpoint_from(reactor, description, "admin")
+    token = options["admin-token"]
+    if token is not None and (not token or not token.isascii() or not token.isprintable()):
+        raise ConfigError("--admin-token: must be printable ASCII text, not empty")
+    control = ExchangeControl.for_core(core, clock=reactor.seconds)
+    for factory in factories:
+        factory.control = control
+    site = cast(Factory, admin_site(control, token))  # a Site is a server factory
+    return Listener(endpoint, site, "admin", option="admin", tool=tool)
+
+
 def makeService(options: usage.Options) -> IService:
     from twisted.internet import reactor
 
@@ -179,9 +211,12 @@ def makeService(options: usage.Options) -> IService:
         listener = Listener(
             endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
         )
+        admin = build_admin(options, reactor, core, [factory], "crmd-oes")
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
     top.tuneGC = run_by_twistd(options)
     listener.setServiceParent(top)
+    if admin is not None:
+        admin.setServiceParent(top)
     return top
