@@ -109,8 +109,9 @@ class FaultInjection:
                      peer=proto.peer, name=message.NAME, code=verdict.code)
             proto.faultReject(message, RejectCode(verdict.code))
         if verdict.close_after:
+            # what was answered still goes out, then TCP closes: no logout
             log.info("fault: {peer}: connection dropped (no logout)", peer=proto.peer)
-            proto.abortConnection()
+            proto.loseConnection()
 
     # -- sending ----------------------------------------------------------------------------
 
