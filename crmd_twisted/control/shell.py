@@ -29,7 +29,7 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
 from crmd_twisted.control.fault_schema import ServerKind
-from crmd_twisted.control.faults import PASS, InboundAction, garble_frame
+from crmd_twisted.control.faults import PASS, PLAIN, InboundAction, garble_frame
 from crmd_twisted.wire import ClientLogon, Message, Transaction
 from crmd_twisted.wire.enums import RejectCode
 
@@ -45,13 +45,15 @@ log = Logger()
 class FaultInjection:
     """Faults and registration of one server connection; see the module docstring."""
 
-    __slots__ = ("_closeWhenSent", "_lastDue", "_queue", "_timer", "entry", "proto", "registry",
-                 "sessions")
+    __slots__ = ("_active", "_closeWhenSent", "_lastDue", "_queue", "_timer", "entry", "proto",
+                 "registry", "sessions")
 
     def __init__(self, proto: CRMDServerProtocol, control: ExchangeControl,
                  server: ServerKind) -> None:
         self.proto = proto
         self.registry = control.faults
+        #: the registry's faults by id (read for the fast path: empty = nothing to do)
+        self._active = control.faults.active_faults
         self.sessions = control.sessions
         self.entry = control.sessions.register(
             server, proto.peer, proto.now(), self._logout, proto.abortConnection
@@ -95,6 +97,9 @@ class FaultInjection:
     def received(self, message: Message) -> None:
         """Dispatch, ignore or reject *message* as the faults say; drop afterwards if due."""
         proto = self.proto
+        if not self._active:  # no fault at all: the common case, kept cheap
+            proto.messageReceived(message)
+            return
         verdict = self.registry.inbound(
             self.entry.identity, transaction=isinstance(message, Transaction)
         )
@@ -122,8 +127,11 @@ class FaultInjection:
         they are encoded as they are.
         """
         proto = self.proto
-        sequenced = numbered and not isinstance(message, ClientLogon)
-        plan = self.registry.outbound(self.entry.identity, sequenced=sequenced)
+        if not self._active and not self._queue:
+            plan = PLAIN
+        else:
+            sequenced = numbered and not isinstance(message, ClientLogon)
+            plan = self.registry.outbound(self.entry.identity, sequenced=sequenced)
         if plan.suppress:
             return
         connection = proto.connection
