@@ -24,6 +24,9 @@ def test_the_connection_registers_and_unregisters() -> None:
     [entry] = list(control.sessions)
     assert (entry.server.value, entry.account, entry.user) == ("oes", 1001, "alice")
     assert entry.peer == "192.168.1.1:54321"  # StringTransport's peer
+    assert (entry.frames_in, entry.frames_out) == (1, 1)  # the logon and its reply
+    link.send(link.order(1))
+    assert (entry.frames_in, entry.frames_out) == (2, 2)
     link.proto.connectionLost(None)
     assert len(control.sessions) == 0
 

@@ -59,6 +59,8 @@ from crmd_twisted.control.views import (
 )
 from crmd_twisted.engine import MatchingEngine
 from crmd_twisted.oes.core import OrderEntryCore, Session
+from crmd_twisted.webconsole.resource import install_console
+from crmd_twisted.webconsole.stream import ConsoleHub
 
 __all__ = [
     "MAX_BODY",
@@ -443,8 +445,13 @@ class AdminAPI:
             raise ApiError(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)")
 
 
-def admin_resource(control: ExchangeControl, token: str | None = None) -> Resource:
-    """The root resource of the admin API (``/api/v1/...``)."""
+def admin_resource(
+    control: ExchangeControl, token: str | None = None, *, console: ConsoleHub | None = None
+) -> Resource:
+    """The root resource of the admin API (``/api/v1/...``) and the web console (``/``).
+
+    *console* is the console's hub (its live stream); one is made if not given.
+    """
     api = AdminAPI(control, token)
     v1 = Directory(api)
     v1.putChild(b"health", Health(api))
@@ -461,11 +468,14 @@ def admin_resource(control: ExchangeControl, token: str | None = None) -> Resour
     api_dir.putChild(b"v1", v1)
     root = Directory(api)
     root.putChild(b"api", api_dir)
+    install_console(root, v1, console if console is not None else ConsoleHub(control), token)
     return root
 
 
-def admin_site(control: ExchangeControl, token: str | None = None) -> Site:
-    """A :class:`~twisted.web.server.Site` serving the admin API."""
-    site = Site(admin_resource(control, token))
+def admin_site(
+    control: ExchangeControl, token: str | None = None, *, console: ConsoleHub | None = None
+) -> Site:
+    """A :class:`~twisted.web.server.Site` serving the admin API and the web console."""
+    site = Site(admin_resource(control, token, console=console))
     site.displayTracebacks = False
     return site

@@ -6,8 +6,9 @@ Every server protocol (AES, OES, MDS) whose factory carries a ``control``
 (:meth:`FaultInjection.attach`; ``CRMDServerProtocol`` does it).  It
 
 * registers the connection in the control's
-  :class:`~crmd_twisted.control.sessions.SessionRegistry` (``/api/v1/sessions``)
-  and tells it the logon (:meth:`logged_on`) and the loss (:meth:`lost`);
+  :class:`~crmd_twisted.control.sessions.SessionRegistry` (``/api/v1/sessions``),
+  counts its frames in and out (suppressed ones not) and tells it the logon
+  (:meth:`logged_on`) and the loss (:meth:`lost`);
 * decides every received frame (:meth:`received`): dispatch it, ignore it
   (black hole), answer a transaction with a REJECT without the engine
   (``protocol.faultReject``), and cut the connection afterwards (drop);
@@ -97,6 +98,7 @@ class FaultInjection:
     def received(self, message: Message) -> None:
         """Dispatch, ignore or reject *message* as the faults say; drop afterwards if due."""
         proto = self.proto
+        self.entry.frames_in += 1
         if not self._active:  # no fault at all: the common case, kept cheap
             proto.messageReceived(message)
             return
@@ -142,6 +144,7 @@ class FaultInjection:
         frame = connection.send(message) if numbered else message.encode()
         if proto.logFrames:
             proto._logFrame("out", message, frame)
+        self.entry.frames_out += 1
         if plan.garble:
             frame = garble_frame(frame)
             log.info("fault: {peer}: {name} garbled", peer=proto.peer, name=message.NAME)

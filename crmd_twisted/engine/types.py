@@ -3,7 +3,7 @@
 Everything here is an immutable (frozen, slotted) dataclass or an enum, so the
 objects can be shared freely between the engine and its callers.  Prices and
 quantities are floats, exactly as they travel on the wire; the engine converts
-them to integer ticks and lots at its edge (see :mod:`crmd_twisted.engine.engine`).
+them to integer ticks and lots at its edge (see :mod:`crmd_twisted.engine.grid`).
 """
 
 from __future__ import annotations
