@@ -11,7 +11,9 @@ ephemeral loopback ports in the running reactor::
     await client_ready(client)          # started, logged on, reconciled
     ack = await client.new_order(1, Side.BUY, 1.0, price=30000.0)
     book = await client.subscribe(1, depth=5)   # the first snapshot; client.books[1]
-    ...
+    with exchange.faults.add("delay", seconds=0.5, account=1001):
+        ...                             # the OES answers account 1001 late
+    exchange.admin_url                  # "http://127.0.0.1:PORT" (the admin API)
     await exchange.stop()
 
 For trial there is :class:`ExchangeTestMixin`; for pytest (with pytest-twisted)
@@ -34,6 +36,8 @@ from twisted.internet.interfaces import IListeningPort, IReactorTCP, IReactorTim
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.aes import AdminCore, AESFactory
 from crmd_twisted.client.session import CRMDClient
+from crmd_twisted.control.admin import ExchangeControl, admin_site
+from crmd_twisted.control.faults import FaultRegistry
 from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Instrument
 from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
 from crmd_twisted.mds import MDSFactory, market_data_for
@@ -60,6 +64,9 @@ class SimulatedExchange:
         strict: bool = False,
         check_keys: bool = True,
         reactor: IReactorTCP | None = None,
+        admin: bool = True,
+        admin_token: str | None = None,
+        cancel_on_disconnect: bool = False,
     ) -> None:
         if reactor is None:
             from twisted.internet import reactor as global_reactor
@@ -93,6 +100,28 @@ class SimulatedExchange:
         ]
         self.mds_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
         self._mds_port_numbers: list[int] = [0] * len(self.oes_factories)
+        self.oes_core.cancel_on_disconnect = cancel_on_disconnect
+        #: The control plane: sessions, faults, trade tape, mass cancel (admin API).
+        self.control = ExchangeControl.for_core(self.oes_core, clock=self.clock.seconds)
+        self.aes_factory.control = self.control
+        for factory in (*self.oes_factories, *self.mds_factories):
+            factory.control = self.control
+        #: Serve the admin API on a loopback port (:attr:`admin_url`) while started.
+        self.admin = admin
+        self.admin_token = admin_token
+        self.admin_port: IListeningPort | None = None
+
+    @property
+    def faults(self) -> FaultRegistry:
+        """The exchange's faults: ``faults.add(kind, **params)`` returns a handle that
+        removes the fault (``.remove()``, or use it as a context manager)."""
+        return self.control.faults
+
+    @property
+    def admin_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the admin API (``/api/v1/...``)."""
+        assert self.admin_port is not None, "not started, or started with admin=False"
+        return f"http://{HOST}:{_port_number(self.admin_port)}"
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -116,6 +145,10 @@ class SimulatedExchange:
         self.aes_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
             self.aes_factory
         )
+        if self.admin:
+            self.admin_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
+                admin_site(self.control, self.admin_token)
+            )
         return self
 
     async def start_oes(self, index: int = 0) -> None:
@@ -182,6 +215,12 @@ class SimulatedExchange:
                 await stopped
         for proto in list(self.aes_factory.connections):
             proto.loseConnection()
+        if self.admin_port is not None:
+            port, self.admin_port = self.admin_port, None
+            stopped = port.stopListening()
+            if stopped is not None:
+                await stopped
+        self.faults.clear()
         await _settle(self.clock)
 
     # -- clients -------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ no_key_check = true
 match_delay = 0.25
 log_frames = true
 wire_trace = true
+admin = "tcp:0:interface=127.0.0.1"
+admin_token = "file-token"
+cancel_on_disconnect = true
 
 [[accounts]]
 account = 7
@@ -53,6 +56,7 @@ user = "carol"
 api_key = "carol-key"
 open_order_limit = 5
 disabled = true
+cancel_on_disconnect = false
 balances = { BTC = 3, USD = 40 }
 
 [[instruments]]
@@ -122,7 +126,14 @@ class ConfigFileTests(unittest.TestCase):
         self.assertEqual((carol.account, carol.user, carol.api_key, carol.open_order_limit,
                           carol.disabled, dict(carol.balances)),
                          (7, "carol", "carol-key", 5, True, {"BTC": 3.0, "USD": 40.0}))
+        self.assertIs(carol.cancel_on_disconnect, False)
         self.assertIs(service.aes.core.directory, core.directory)
+        self.assertTrue(core.cancel_on_disconnect)
+        assert service.admin_listener is not None
+        # one control plane for the AES and both OES listeners
+        self.assertIsNotNone(service.aes.control)
+        for factory in service.factories:
+            self.assertIs(factory.control, service.aes.control)
         self.assertEqual([i.symbol for i in core.instruments.values()], ["ETHUSD"])
         self.assertEqual(core.engine.rules, EngineRules(
             stop_trigger=TriggerSource.OPPOSITE_BEST, sniper_trigger=TriggerSource.LAST_TRADE,
@@ -146,10 +157,11 @@ class ConfigFileTests(unittest.TestCase):
         # every option is in it (the secondary OES, off by default, as a comment)
         undocumented = set(tap_exchange.Options().optionKinds()) - set(documented)
         self.assertEqual(undocumented, {"secondary-oes-listen", "secondary-md-listen",
-                                        "accounts", "instruments", "state"})
+                                        "accounts", "instruments", "state", "admin-token"})
         self.assertIn("# secondary_oes_listen = ", EXAMPLE.read_text())
         self.assertIn("# secondary_md_listen = ", EXAMPLE.read_text())
         self.assertIn("# state = ", EXAMPLE.read_text())
+        self.assertIn("# admin_token = ", EXAMPLE.read_text())
         self.assertEqual(config.rules, EngineRules())
         self.assertEqual(config.instruments, tuple(DEFAULT_INSTRUMENTS))
         assert config.accounts is not None

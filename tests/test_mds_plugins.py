@@ -88,7 +88,7 @@ class ExchangeMarketDataTests(ReactorFriendly, unittest.TestCase):
         defaults = parsed(tap_exchange)
         self.assertEqual(defaults["md-listen"], "tcp:4446:interface=127.0.0.1")
         self.assertIsNone(defaults["secondary-md-listen"])
-        base = [f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}"]
+        base = [f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}", "--admin="]
         without = tap_exchange.build(parsed(tap_exchange, *base, "--md-listen="), reactor)
         self.assertEqual((without.md_listeners, without.md_factories), ({}, []))
         self.assertEqual(without.factories[0].core.observers, [])

@@ -83,6 +83,7 @@ class TapWiringTests(ReactorFriendly, unittest.TestCase):
         options.parseOptions([
             f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
             f"--secondary-oes-listen={LOOPBACK0}", f"--md-listen={LOOPBACK0}",
+            f"--admin={LOOPBACK0}",
             f"--accounts={write_temp(self, 'accounts.toml', ACCOUNTS)}",
         ])
         service = tap_exchange.build(options, reactor)

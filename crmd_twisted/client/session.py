@@ -51,6 +51,7 @@ from crmd_twisted.client.connector import Connector
 from crmd_twisted.client.connection import Handle, RouteEndpoint, SessionFactory, SessionProtocol
 from crmd_twisted.client.arguments import check_all
 from crmd_twisted.client.errors import ConnectionFailed
+from crmd_twisted.client.liveness import DEFAULT_PROBE_TIMEOUT, LivenessProbe, probe_session
 from crmd_twisted.client.market_data import MarketData, MarketDataSession, check_mds
 from crmd_twisted.client.order_entry import OrderEntry
 from crmd_twisted.client.order_ids import OrderIds
@@ -106,6 +107,10 @@ class CRMDClient(OrderEntry, MarketData, Service):
     :param mds, secondary_mds: market-data servers for :meth:`subscribe`
         (``(host, port)`` or ``"host:port"``); default: those of the AES grant.
         See :mod:`~crmd_twisted.client.market_data`.
+    :param probe_interval: when the ready connection received nothing for this many
+        seconds, send a cheap request (collateral); None (default): never.
+    :param probe_timeout: drop and reconnect when nothing arrives within this many
+        seconds of a probe (a silent OES; see :mod:`~crmd_twisted.client.liveness`).
 
     Bad arguments raise :class:`ValueError` naming the argument and the limit.
     """
@@ -131,11 +136,15 @@ class CRMDClient(OrderEntry, MarketData, Service):
         reconcile: bool = True,
         mds: tuple[str, int] | str | None = None,
         secondary_mds: tuple[str, int] | str | None = None,
+        probe_interval: float | None = None,
+        probe_timeout: float = DEFAULT_PROBE_TIMEOUT,
     ) -> None:
+        probes = {} if probe_interval is None else {"probe_interval": probe_interval}
         aes = check_all(
             aes, account, user, api_key,
             timeouts={"request_timeout": request_timeout, "logon_timeout": logon_timeout,
-                      "connect_timeout": connect_timeout},
+                      "connect_timeout": connect_timeout, "probe_timeout": probe_timeout,
+                      **probes},
             open_order_limit=open_order_limit, first_order_id=first_order_id,
             max_attempts=max_attempts,
         )
@@ -157,6 +166,11 @@ class CRMDClient(OrderEntry, MarketData, Service):
         self.connect_timeout = connect_timeout
         self.max_attempts = max_attempts
         self.open_order_limit = open_order_limit
+        #: Liveness probe (:mod:`crmd_twisted.client.liveness`): seconds of silence
+        #: before a probe request (None: no probe), seconds it may go unanswered.
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self._liveness: LivenessProbe | None = None
         self._endpoint_factory = endpoint_factory or self._tcp_endpoint
         self._protocol_class: type[SessionProtocol] = type(
             "SessionProtocol", (SessionProtocol, protocol), {"client": self}
@@ -230,6 +244,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
                 if proto is not None and proto.connected and proto.transport is not None:
                     proto.transport.loseConnection()
         self._ready = False
+        self._stop_probe()
         self._set_state(SessionState.STOPPED)
         d: defer.Deferred[None] = self._service.stopService()
         self._fail_all(NotConnected("session stopped"))
@@ -345,6 +360,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
         if proto is not self.connection:
             return
         self._desk.reconciled(listing, self.reconcile)
+        self._liveness = probe_session(self, proto)
         self._ready = True
         self._set_state(SessionState.READY)
         waiters, self._ready_waiters = self._ready_waiters, []
@@ -352,6 +368,11 @@ class CRMDClient(OrderEntry, MarketData, Service):
             w.callback(self)
         self._queries.send_unsent(proto)
         self._flush()
+
+    def _stop_probe(self) -> None:
+        live, self._liveness = self._liveness, None
+        if live is not None:
+            live.stop()
 
     def _stop_fatally(self, failure: Failure) -> None:
         self.fatal = failure
@@ -371,6 +392,7 @@ class CRMDClient(OrderEntry, MarketData, Service):
         self.connection = None
         self.disconnects += 1
         self._ready = False
+        self._stop_probe()
         self._desk.connection_lost()
         self._queries.connection_lost()
         if self.running and self.fatal is None:
@@ -424,6 +446,8 @@ class CRMDClient(OrderEntry, MarketData, Service):
     def _received(self, proto: SessionProtocol, message: Message) -> None:
         if proto is not self.connection and self.connection is not None:
             return
+        if self._liveness is not None:
+            self._liveness.heard()
         if self._queries.received(message):
             return
         if isinstance(message, Transaction):

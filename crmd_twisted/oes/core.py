@@ -27,6 +27,8 @@ from typing import Any
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.engine import (
     CancelOrder,
+    Cancelled,
+    CancelReason,
     Event,
     Instrument,
     MatchingEngine,
@@ -38,6 +40,7 @@ from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.ledger import Ledger, Reservation
 from crmd_twisted.oes.notices import (
     NO_NOTICES,
+    CancelledOnDisconnect,
     ClientRefused,
     Notice,
     Notices,
@@ -93,6 +96,8 @@ class Session:
     in_flight: int = 0
     alive: bool = True
     extra: dict[str, object] = field(default_factory=dict)
+    #: The account's own cancel-on-disconnect setting (None: the core's default).
+    cancel_on_disconnect: bool | None = None
 
 
 class OrderEntryCore:
@@ -132,6 +137,9 @@ class OrderEntryCore:
         #: Overrides a session's outstanding-request limit (the control plane's
         #: ``throttle`` fault); None keeps each session's own limit.
         self.limit_for: Callable[[Session], int] | None = None
+        #: Cancel an account's open orders when its last session is lost without a
+        #: logout (:meth:`disconnected`); accounts may say otherwise for themselves.
+        self.cancel_on_disconnect = False
 
     @property
     def observers(self) -> list[Callable[[list[Event]], object]]:
@@ -203,6 +211,7 @@ class OrderEntryCore:
             open_order_limit=checked.open_order_limit,
             send=send,
             logout=logout,
+            cancel_on_disconnect=checked.cancel_on_disconnect,
         )
         self.sessions[ident] = session
         self.by_account.setdefault(checked.account, []).append(session)
@@ -237,6 +246,28 @@ class OrderEntryCore:
     def release_unused_accounts(self) -> int:
         """Release every unused account without a session (after a replay); how many."""
         return sum(self._release_if_unused(a) for a in list(self.ledger.balances))
+
+    def disconnected(self, session: Session) -> Notices:
+        """*session*'s connection was lost without a logout (either side's).
+
+        Forgets the session; with cancel-on-disconnect on for its account (its own
+        setting, else :attr:`cancel_on_disconnect`) and no other live session of the
+        account left, its open orders are cancelled through the engine (the CANCELLED
+        frames find no session to go to; the engine events reach the observers).
+        """
+        was_alive = session.alive
+        self.logout(session)
+        wanted = session.cancel_on_disconnect
+        if wanted is None:
+            wanted = self.cancel_on_disconnect
+        if not was_alive or not wanted or self.by_account.get(session.account):
+            return NO_NOTICES
+        events = self.cancel_all(session.account)
+        cancelled = sum(
+            1 for e in events if type(e) is Cancelled and e.reason == CancelReason.USER
+        )
+        self._notices.append(CancelledOnDisconnect(session.account, session.user, cancelled))
+        return self._drained()
 
     def shutdown(self, reason: RejectCode = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED) -> None:
         """Log every session out with *reason* (the OES is going away)."""

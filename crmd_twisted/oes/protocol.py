@@ -14,9 +14,9 @@ timer for its own deadlines and the pacer's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IAddress, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
@@ -69,6 +69,9 @@ class OESProtocol(CRMDServerProtocol):
         super().__init__()
         self.session: Session | None = None
         self.pacer: RequestPacer[_Work] = RequestPacer()
+        #: A logout (client's or server's) went over this connection: its loss is no
+        #: disconnect for cancel-on-disconnect.
+        self.loggedOut = False
 
     @property
     def inFlight(self) -> int:
@@ -78,8 +81,28 @@ class OESProtocol(CRMDServerProtocol):
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.pacer.clear()
         if self.session is not None:
-            self.factory.core.logout(self.session)
+            core = self.factory.core
+            if self.loggedOut or not self.session.alive:
+                core.logout(self.session)
+            else:
+                notices = core.disconnected(self.session)
+                if notices:
+                    log_notices(coreLog, notices)
         super().connectionLost(reason)
+
+    def serverLogout(self, reason: RejectCode, about: ClientLogon | None = None) -> None:
+        if not self._closing:
+            self.loggedOut = True
+        super().serverLogout(reason, about)
+
+    def faultReject(self, message: Message, reason: RejectCode) -> None:
+        """A ``reject`` fault: REJECT *reason* at once, the engine never sees it."""
+        session = self._loggedOnSession(message)
+        if session is None or not isinstance(message, Transaction):
+            return
+        notices = self.factory.core.reject(session, message, reason)
+        if notices:
+            log_notices(coreLog, notices)
 
     # -- logon / logout --------------------------------------------------------------------
 
@@ -95,6 +118,7 @@ class OESProtocol(CRMDServerProtocol):
         self.acceptLogon(message, outcome.trading_session_id, outcome.key)
 
     def logoutRequested(self, message: ClientLogon) -> None:
+        self.loggedOut = True
         if self.session is not None:
             self.factory.core.logout(self.session)
 
@@ -242,6 +266,13 @@ class OESFactory(CRMDFactory):
 
     #: Seconds between checks for time-driven engine events (DAY expiry).
     tickInterval: float = 1.0
+
+    def buildProtocol(self, addr: IAddress | None) -> Any:
+        """A connection; refused (closed at once) while an ``oes_down`` fault runs."""
+        control = self.control
+        if control is not None and control.faults and control.faults.oes_refuses():
+            return None
+        return super().buildProtocol(addr)
 
     def tick(self) -> None:
         """Let the core's time-driven events happen and log what it reports."""

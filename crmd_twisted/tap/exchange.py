@@ -29,6 +29,7 @@ from crmd_twisted.tap.oes import (
     OESOptionsMixin,
     OESService,
     attach_state,
+    build_admin,
     build_core,
     build_factory,
     build_md,
@@ -56,6 +57,8 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
          "Endpoint of the primary OES's market-data server (empty: none)."],
         ["secondary-md-listen", None, None,
          "Endpoint of the secondary OES's market-data server (with --secondary-oes-listen)."],
+        ["admin", None, "tcp:4480:interface=127.0.0.1",
+         "Endpoint of the admin HTTP API (docs/admin-api.md); an empty value turns it off."],
     ]
 
 
@@ -77,6 +80,8 @@ class ExchangeService(OESService):
         self.aes_listener = aes_listener
         self.oes_listeners = oes_listeners
         self.advertise_host = advertise_host
+        #: The admin API's listener (None without ``--admin``).
+        self.admin_listener: Listener | None = None
         for listener in oes_listeners:
             listener.setServiceParent(self)
         aes_listener.setServiceParent(self)
@@ -145,6 +150,12 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
         md = build_md(options, core, reactor, option, "crmd-exchange")
         if md is not None:
             service.add_market_data(index, *md)
+    admin = build_admin(
+        options, reactor, core, [aes_factory, *factories, *service.md_factories], "crmd-exchange"
+    )
+    service.admin_listener = admin
+    if admin is not None:
+        admin.setServiceParent(service)
     return service
 
 

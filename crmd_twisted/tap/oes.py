@@ -5,16 +5,18 @@ from __future__ import annotations
 import gc
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from twisted.application.service import IService, MultiService, Service
 from twisted.internet import defer
 from twisted.logger import Logger
+from twisted.internet.protocol import Factory
 from twisted.python import usage
 
 from collections.abc import Iterable
 
 from crmd_twisted.accounts import DEFAULT_BALANCES, AccountDirectory, ConfigError
+from crmd_twisted.control.admin import ExchangeControl, admin_site
 from crmd_twisted.engine import Instrument, MatchingEngine
 from crmd_twisted.mds import MDSFactory, market_data_for
 from crmd_twisted.oes.core import OrderEntryCore
@@ -44,6 +46,7 @@ __all__ = [
     "GC_THRESHOLDS",
     "OESService",
     "Options",
+    "build_admin",
     "check_balance_currencies",
     "makeService",
     "run_by_twistd",
@@ -63,10 +66,15 @@ class OESOptionsMixin:
         ["state-sync", None, "normal",
          "normal: a commit survives a crash of the process; full: also a power loss "
          "(fsync per commit, slower)."],
+        ["admin-token", None, None,
+         "Bearer token the admin API requires (Authorization: Bearer TOKEN); default: none."],
     ]
     optFlags: list[list[str | None]] = [
         ["strict", None, "Reject sequence numbers that do not increase (MSG_SEQ_NUM_INVALID)."],
         ["no-key-check", None, "Accept any session key (the docs' test system does)."],
+        ["cancel-on-disconnect", None,
+         "Cancel an account's open orders when its last OES session is lost without a "
+         "logout (accounts may set cancel_on_disconnect themselves)."],
     ]
     numberOptions: tuple[str, ...] = ("match-delay",)
 
@@ -85,6 +93,9 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
         ["md-listen", None, None,
          "Endpoint of a market-data server fed by this OES's engine, e.g. "
          "tcp:4446:interface=127.0.0.1 (default: none)."],
+        ["admin", None, None,
+         "Endpoint of the admin HTTP API (docs/admin-api.md), e.g. "
+         "tcp:4480:interface=127.0.0.1; default: none."],
     ]
 
 
@@ -155,8 +166,9 @@ def build_core(options: usage.Options) -> OrderEntryCore:
     directory = accounts_from(options)
     source = options["accounts"] or (str(config.path) if config is not None else "accounts")
     check_balance_currencies(directory, instruments, source)
+    core: OrderEntryCore
     if options["state"]:
-        return JournalingCore(
+        core = JournalingCore(
             directory,
             keys_from(options["secret"]),
             instruments,
@@ -165,14 +177,17 @@ def build_core(options: usage.Options) -> OrderEntryCore:
             check_keys=not options["no-key-check"],
             strict=bool(options["strict"]),
         )
-    return OrderEntryCore(
-        directory,
-        keys_from(options["secret"]),
-        instruments,
-        check_keys=not options["no-key-check"],
-        strict=bool(options["strict"]),
-        engine=MatchingEngine(instruments, rules_from(options)),
-    )
+    else:
+        core = OrderEntryCore(
+            directory,
+            keys_from(options["secret"]),
+            instruments,
+            check_keys=not options["no-key-check"],
+            strict=bool(options["strict"]),
+            engine=MatchingEngine(instruments, rules_from(options)),
+        )
+    core.cancel_on_disconnect = bool(options["cancel-on-disconnect"])
+    return core
 
 
 def check_balance_currencies(
@@ -272,6 +287,23 @@ def build_md(
         endpoint_from(reactor, description, option), factory, option, option=option, tool=tool
     )
     return factory, listener
+def build_admin(
+    options: usage.Options, reactor: Any, core: OrderEntryCore, factories: list[Any], tool: str
+) -> Listener | None:
+    """The admin API listener of ``--admin`` (None without it); gives *factories* the
+    control plane it serves (sessions register, faults apply)."""
+    description = options["admin"]
+    if not description:
+        return None
+    endpoint = endpoint_from(reactor, description, "admin")
+    token = options["admin-token"]
+    if token is not None and (not token or not token.isascii() or not token.isprintable()):
+        raise ConfigError("--admin-token: must be printable ASCII text, not empty")
+    control = ExchangeControl.for_core(core, clock=reactor.seconds)
+    for factory in factories:
+        factory.control = control
+    site = cast(Factory, admin_site(control, token))  # a Site is a server factory
+    return Listener(endpoint, site, "admin", option="admin", tool=tool)
 
 
 def makeService(options: usage.Options) -> IService:
@@ -285,6 +317,8 @@ def makeService(options: usage.Options) -> IService:
         )
         committer = open_state(options, core, reactor)
         md = build_md(options, core, reactor, "md-listen", "crmd-oes")
+        served = [factory] if md is None else [factory, md[0]]
+        admin = build_admin(options, reactor, core, served, "crmd-oes")
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
     top = OESService([factory])
@@ -294,4 +328,6 @@ def makeService(options: usage.Options) -> IService:
     if md is not None:
         top.md_factories.append(md[0])
         md[1].setServiceParent(top)
+    if admin is not None:
+        admin.setServiceParent(top)
     return top
