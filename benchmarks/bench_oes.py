@@ -6,6 +6,7 @@ Run::
     python benchmarks/bench_oes.py --repeat 1      # one run of each (about a minute)
     python benchmarks/bench_oes.py --log-frames    # OES with per-frame log events
     python benchmarks/bench_oes.py --profile oes.prof   # + cProfile of the OES process
+    python benchmarks/bench_oes.py --state         # + an OES with --state (SQLite journal)
 
 Five processes: this one starts the servers and a fresh client process per
 measurement.  The OES runs as ``twistd -n crmd-oes`` (logging to a file, as
@@ -26,7 +27,10 @@ Every server is measured by the same client code on the same frames:
     send -> answer, after a warm-up.
 
 Each measurement runs ``--repeat`` times (3), alternating across the servers;
-the table shows the medians and the ratios (and the ratio of every run).
+the table shows the medians and the ratios (and the ratio of every run).  With
+``--state`` a second OES process runs with ``--state FILE`` (every accepted order
+committed to SQLite before its ORDER_ACK is written) and is measured in the same
+interleaved runs; goal: its throughput >= 0.7 x the in-memory OES.
 Goals: throughput oes/floor >= 0.5, p99 oes/floor <= 1.5.  (Echo's throughput
 is mostly the client's own speed: no CPython OES comes near it - the floor
 itself is a fraction of it.)
@@ -51,6 +55,7 @@ ORDER_ID_OFFSET = 12  # transaction.order_id, uint32 LE
 MESSAGE_TYPE_OFFSET = 4  # transaction.message_type, uint16 LE
 ORDER_ACK = 14
 HOST = "127.0.0.1"
+STATE_ROW = "oes --state"
 SECRET_SESSION = 4242  # AES session id the benchmark derives its K1 from
 ACCOUNTS = [(9001 + i, f"bench{i:x}") for i in range(16)]  # user: 1..6 chars
 
@@ -406,6 +411,9 @@ def main() -> None:
         "--log-frames", action="store_true", help="OES with per-frame log events (twistd log file)"
     )
     ap.add_argument("--profile", metavar="FILE", help="cProfile the OES process into FILE")
+    ap.add_argument(
+        "--state", action="store_true", help="also measure an OES with --state (SQLite journal)"
+    )
     ap.add_argument("--client-phase", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--logon", help=argparse.SUPPRESS)
     ap.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
@@ -437,6 +445,8 @@ def main() -> None:
     ports = {
         "echo": free_port(), "floor": free_port(), "chunk echo": free_port(), "oes": free_port()
     }
+    if args.state:
+        ports[STATE_ROW] = free_port()
     twistd_args = ["-n", "--pidfile=", "--logfile", str(tmp / "oes.log")]
     if args.profile:
         twistd_args += [
@@ -459,6 +469,12 @@ def main() -> None:
     procs = []
     try:
         procs.append(start_server([*me, "--serve-oes", *twistd_args], tmp, "oes", ports["oes"]))
+        if args.state:
+            durable = [a.replace(str(tmp / "oes.log"), str(tmp / "oes-state.log")).replace(
+                f"tcp:{ports['oes']}:", f"tcp:{ports[STATE_ROW]}:") for a in twistd_args]
+            durable += ["--state", str(tmp / "bench-state.sqlite")]
+            procs.append(start_server([*me, "--serve-oes", *durable], tmp, "oes-state",
+                                      ports[STATE_ROW]))
         procs.append(start_server([*me, "--serve-echo", str(ports["echo"])], tmp, "echo",
                                   ports["echo"]))
         procs.append(start_server([*me, "--serve-floor", str(ports["floor"])], tmp, "floor",
@@ -473,17 +489,18 @@ def main() -> None:
         # OES book keeps every resting order, so later runs meet a bigger book.
         for r in range(args.repeat):
             for who, port in ports.items():
-                logon = None if who != "oes" else ACCOUNTS[2 * r]
+                is_oes = who.startswith("oes")
+                logon = None if not is_oes else ACCOUNTS[2 * r]
                 h = measure(args, port, logon, 0)
                 tput[who].append(h.answered / (h.end - h.start))
-                if who in ("oes", "floor") and h.acks != h.answered:
+                if (is_oes or who == "floor") and h.acks != h.answered:
                     warnings.append(f"{who} tput run {r}: {h.answered - h.acks} not ORDER_ACK")
-                logon = None if who != "oes" else ACCOUNTS[2 * r + 1]
+                logon = None if not is_oes else ACCOUNTS[2 * r + 1]
                 h = measure(args, port, logon, args.rate)
                 lat[who].append(
                     (pct(h.latencies, 50), pct(h.latencies, 99), pct(h.latencies, 100))
                 )
-                if who in ("oes", "floor") and h.acks != h.answered:
+                if (is_oes or who == "floor") and h.acks != h.answered:
                     warnings.append(f"{who} lat run {r}: {h.answered - h.acks} not ORDER_ACK")
     finally:
         for proc in procs:
@@ -496,7 +513,7 @@ def main() -> None:
     print(f"median of {args.repeat} runs each (runs: orders/s | p99 us)")
     print(f"{'':12}{'orders/s':>12}{'p50 us':>9}{'p99 us':>9}{'max us':>9}   runs")
     med: dict[str, tuple[float, float, float, float]] = {}
-    for who in ("echo", "floor", "oes", "chunk echo"):
+    for who in ("echo", "floor", "oes", *([STATE_ROW] if args.state else []), "chunk echo"):
         t = median(tput[who])
         p50, p99, pmax = (median([x[i] for x in lat[who]]) for i in range(3))
         med[who] = (t, p50, p99, pmax)
@@ -526,6 +543,12 @@ def main() -> None:
     print(f"p50 oes/echo        = {r50:.2f}")
     print(f"p99 oes/echo        = {r99:.2f}")
     print(f"throughput oes/chunk echo = {med['oes'][0] / med['chunk echo'][0]:.3f}")
+    if args.state:
+        r_s = med[STATE_ROW][0] / med["oes"][0]
+        runs = " ".join(f"{a / b:.2f}" for a, b in zip(tput[STATE_ROW], tput["oes"], strict=True))
+        print(f"throughput oes --state / oes = {r_s:.3f}   (goal >= 0.7: "
+              f"{'met' if r_s >= 0.7 else 'MISSED'}; per run: {runs})")
+        print(f"p99 oes --state / oes        = {med[STATE_ROW][2] / med['oes'][2]:.2f}")
     print(
         f"(window {args.window}, {args.orders} orders; latency at {args.rate:.0f}/s, "
         f"{args.latency_orders} orders, first 10% skipped)"

@@ -11,6 +11,7 @@ is checked against the API key configured for them::
     api_key = "alice-key"     # the API trading key the 2FA code derives from
     open_order_limit = 1000   # optional, in-flight NEW/CANCEL_REPLACE limit
     disabled = false          # optional, refuse logons with ACCOUNT_DISABLED
+    cancel_on_disconnect = true   # optional, default: the server's --cancel-on-disconnect
     balances = { BTC = 100, USD = 1000000 }   # optional, demo balances if absent
 """
 
@@ -52,6 +53,9 @@ class Account:
     balances: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
     open_order_limit: int = DEFAULT_OPEN_ORDER_LIMIT
     disabled: bool = False
+    #: Cancel this account's open orders when its last session is lost without a
+    #: logout; None: the server's ``--cancel-on-disconnect`` decides.
+    cancel_on_disconnect: bool | None = None
 
 
 class AccountDirectory:
@@ -64,6 +68,7 @@ class AccountDirectory:
     def __init__(self, accounts: Iterable[Account] = (), *, open: bool = True) -> None:
         self.open = open
         self._by_key: dict[tuple[int, str], Account] = {}
+        self._made_on_demand: set[tuple[int, str]] = set()
         for acc in accounts:
             self._by_key[(acc.account, acc.user)] = acc
 
@@ -79,7 +84,16 @@ class AccountDirectory:
         if found is None and self.open and account > 0:
             found = Account(account=account, user=user)
             self._by_key[(account, user)] = found
+            self._made_on_demand.add((account, user))
         return found
+
+    def forget(self, account: int) -> None:
+        """Drop the demo users of *account* an open directory created on demand
+        (configured users stay; a later logon creates a demo user afresh)."""
+        made = self._made_on_demand
+        for key in [k for k in made if k[0] == account]:
+            made.discard(key)
+            del self._by_key[key]
 
     def knows_account(self, account: int) -> bool:
         # an open directory creates any account > 0 on demand; 0 names no account
@@ -97,7 +111,10 @@ def _require(entry: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-_KEYS = frozenset({"account", "user", "api_key", "balances", "open_order_limit", "disabled"})
+_KEYS = frozenset({
+    "account", "user", "api_key", "balances", "open_order_limit", "disabled",
+    "cancel_on_disconnect",
+})
 
 
 def _balances(entry: Mapping[str, Any], where: str) -> dict[str, float]:
@@ -135,7 +152,10 @@ def _account(entry: object, where: str) -> Account:
     disabled = entry.get("disabled", False)
     if not isinstance(disabled, bool):
         raise ConfigError(f"{where}: 'disabled' must be true or false")
-    return Account(number, user, api_key, balances, limit, disabled)
+    cancel = entry.get("cancel_on_disconnect")
+    if cancel is not None and not isinstance(cancel, bool):
+        raise ConfigError(f"{where}: 'cancel_on_disconnect' must be true or false")
+    return Account(number, user, api_key, balances, limit, disabled, cancel)
 
 
 def load_accounts(path: str | Path) -> AccountDirectory:

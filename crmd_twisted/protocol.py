@@ -32,7 +32,7 @@ encodes and keeps one timer armed at its next deadline.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -52,6 +52,10 @@ from crmd_twisted.session import (
     UnframeableStream,
 )
 from crmd_twisted.wire import FrameLengthError, Message, WireError, decode
+
+if TYPE_CHECKING:
+    from crmd_twisted.control.admin import ExchangeControl
+    from crmd_twisted.control.shell import FaultInjection
 
 __all__ = ["CRMDFactory", "CRMDProtocol", "cancel_call", "now_ns"]
 
@@ -96,6 +100,9 @@ class CRMDProtocol(Protocol):
 
     factory: Any = None
     clock: IReactorTime
+    #: The control plane's faults on this connection (servers with a control plane
+    #: only, see :mod:`crmd_twisted.control.shell`); None: frames go straight through.
+    faults: FaultInjection | None = None
 
     def __init__(self) -> None:
         #: The sans-I/O state of this connection (framing, deadlines, numbering).
@@ -168,8 +175,20 @@ class CRMDProtocol(Protocol):
         self._closing = True
         self.connection.close()
         self._rearm()
+        if self.faults is not None and self.faults.holds_close():
+            return  # frames held back by a delay fault go first
         if self.transport is not None:
             self.transport.loseConnection()
+
+    def abortConnection(self) -> None:
+        """Cut the connection now (no logout, unsent data dropped)."""
+        self._closing = True
+        self.connection.close()
+        self._rearm()
+        transport = self.transport
+        if transport is not None:
+            abort = getattr(transport, "abortConnection", None)
+            (abort if abort is not None else transport.loseConnection)()
 
     # -- deadlines: one timer at the earliest ----------------------------------------------
 
@@ -242,7 +261,10 @@ class CRMDProtocol(Protocol):
             if isinstance(event, Message):
                 if self.logFrames:
                     self._logFrame("in", event, None)
-                self.messageReceived(event)
+                if self.faults is None:
+                    self.messageReceived(event)
+                else:
+                    self.faults.received(event)
             else:
                 self._connectionEvent(event)
         self._rearm()
@@ -347,6 +369,9 @@ class CRMDProtocol(Protocol):
         current number.  The numbers go into the frame only, so one message may
         be sent on several connections.
         """
+        if self.faults is not None:
+            self.faults.send(message)
+            return
         frame = self.connection.send(message)
         if self.logFrames:
             self._logFrame("out", message, frame)
@@ -405,6 +430,9 @@ class CRMDFactory(Factory):
     #: class to switch it for every factory of a process).  Off by default: with a
     #: log file attached it costs more than the frame itself (see docs/performance.md).
     logFrames: bool = False
+    #: The exchange's control plane (admin API, faults); server protocols register
+    #: with it (see :mod:`crmd_twisted.control.shell`).  None: no control plane.
+    control: ExchangeControl | None = None
 
     def __init__(self, *, clock: IReactorTime | None = None, wireTrace: bool = False) -> None:
         self.clock = clock

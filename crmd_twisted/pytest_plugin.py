@@ -4,9 +4,11 @@ Installed packages register this module through the ``pytest11`` entry point,
 so the fixtures are available without any import:
 
 * ``crmd_exchange`` - a started :class:`~crmd_twisted.testing.SimulatedExchange`
-  (AES, primary and secondary OES on loopback), stopped after the test;
+  (AES, primary and secondary OES on loopback, each OES with its market-data
+  server: ``crmd_exchange.mds_address(0)`` / ``(1)``), stopped after the test;
 * ``crmd_client`` - a ready :class:`~crmd_twisted.client.session.CRMDClient`
-  (account 1001, user "trader") on that exchange, logged out after the test.
+  (account 1001, user "trader") on that exchange, logged out after the test;
+  ``await crmd_client.subscribe(1, depth=5)`` gives its first book snapshot.
 
 Tests using them run in the reactor: decorate them with
 ``@pytest_twisted.ensureDeferred`` (``async def``) or ``@pytest_twisted.inlineCallbacks``.

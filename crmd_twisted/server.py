@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from twisted.python.failure import Failure
+
+from crmd_twisted.control.shell import FaultInjection
 from crmd_twisted.protocol import CRMDProtocol
 from crmd_twisted.session import NS_PER_DAY, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
     FrameLengthError,
+    Message,
     UnknownMessageTypeError,
     WireError,
 )
@@ -44,7 +48,26 @@ class CRMDServerProtocol(CRMDProtocol):
 
     def connectionMade(self) -> None:
         super().connectionMade()
+        # the control plane (factory.control): session registry and faults
+        self.faults = FaultInjection.attach(self)
         self.expectLogon(self.logonTimeout)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        if self.faults is not None:
+            self.faults.lost()
+        super().connectionLost(reason)
+
+    def controlLoggedOn(self, account: int, user: str, trading_session_id: int) -> None:
+        """Tell the control plane (if any) who this connection is now: faults scoped
+        by account or user apply from here on, ``/api/v1/sessions`` shows it."""
+        if self.faults is not None:
+            self.faults.logged_on(account, user, trading_session_id)
+
+    def faultReject(self, message: Message, reason: RejectCode) -> None:
+        """A ``reject`` fault hit *message* (a transaction): answer it with REJECT
+        *reason* without the engine.  Servers that take transactions override this."""
+        self.log.info("{peer}: {name} dropped by a reject fault", peer=self.peer,
+                      name=message.NAME)
 
     def logonSucceeded(self) -> None:
         """Mark the connection logged on and stop the logon deadline."""
@@ -56,6 +79,7 @@ class CRMDServerProtocol(CRMDProtocol):
     ) -> None:
         """Mark the connection logged on and answer *request* with SUCCESS (50)."""
         self.logonSucceeded()
+        self.controlLoggedOn(request.account, request.user_name, trading_session_id)
         self.log.info(
             "{peer}: {server} logon of account {account} user {user}, session {session}",
             peer=self.peer,

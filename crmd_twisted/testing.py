@@ -1,14 +1,19 @@
 """Run the simulators inside your own tests.
 
 :class:`SimulatedExchange` starts an AES and an OES (optionally a secondary OES
-on the same order book) on ephemeral loopback ports in the running reactor::
+on the same order book), each OES with its market-data server
+(:meth:`SimulatedExchange.mds_address`; the AES grant names them), on
+ephemeral loopback ports in the running reactor::
 
     exchange = SimulatedExchange(secondary=True)
     await exchange.start()
     client = exchange.client(account=1001, user="alice")
     await client_ready(client)          # started, logged on, reconciled
     ack = await client.new_order(1, Side.BUY, 1.0, price=30000.0)
-    ...
+    book = await client.subscribe(1, depth=5)   # the first snapshot; client.books[1]
+    with exchange.faults.add("delay", seconds=0.5, account=1001):
+        ...                             # the OES answers account 1001 late
+    exchange.admin_url                  # "http://127.0.0.1:PORT" (the admin API)
     await exchange.stop()
 
 For trial there is :class:`ExchangeTestMixin`; for pytest (with pytest-twisted)
@@ -31,8 +36,11 @@ from twisted.internet.interfaces import IListeningPort, IReactorTCP, IReactorTim
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.aes import AdminCore, AESFactory
 from crmd_twisted.client.session import CRMDClient
+from crmd_twisted.control.admin import ExchangeControl, admin_site
+from crmd_twisted.control.faults import FaultRegistry
 from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Instrument
 from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
+from crmd_twisted.mds import MDSFactory, market_data_for
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.wire.enums import RejectCode
@@ -56,6 +64,9 @@ class SimulatedExchange:
         strict: bool = False,
         check_keys: bool = True,
         reactor: IReactorTCP | None = None,
+        admin: bool = True,
+        admin_token: str | None = None,
+        cancel_on_disconnect: bool = False,
     ) -> None:
         if reactor is None:
             from twisted.internet import reactor as global_reactor
@@ -82,6 +93,35 @@ class SimulatedExchange:
         self.aes_port: IListeningPort | None = None
         self.oes_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
         self._oes_port_numbers: list[int] = [0] * len(self.oes_factories)
+        #: One market-data server per OES listener (it lives in the OES process),
+        #: fed by the shared engine; started and stopped with its OES.
+        self.mds_factories: list[MDSFactory] = [
+            market_data_for(self.oes_core, clock=self.clock) for _ in self.oes_factories
+        ]
+        self.mds_ports: list[IListeningPort | None] = [None] * len(self.oes_factories)
+        self._mds_port_numbers: list[int] = [0] * len(self.oes_factories)
+        self.oes_core.cancel_on_disconnect = cancel_on_disconnect
+        #: The control plane: sessions, faults, trade tape, mass cancel (admin API).
+        self.control = ExchangeControl.for_core(self.oes_core, clock=self.clock.seconds)
+        self.aes_factory.control = self.control
+        for factory in (*self.oes_factories, *self.mds_factories):
+            factory.control = self.control
+        #: Serve the admin API on a loopback port (:attr:`admin_url`) while started.
+        self.admin = admin
+        self.admin_token = admin_token
+        self.admin_port: IListeningPort | None = None
+
+    @property
+    def faults(self) -> FaultRegistry:
+        """The exchange's faults: ``faults.add(kind, **params)`` returns a handle that
+        removes the fault (``.remove()``, or use it as a context manager)."""
+        return self.control.faults
+
+    @property
+    def admin_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the admin API (``/api/v1/...``)."""
+        assert self.admin_port is not None, "not started, or started with admin=False"
+        return f"http://{HOST}:{_port_number(self.admin_port)}"
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -93,6 +133,10 @@ class SimulatedExchange:
     def oes_address(self, index: int = 0) -> tuple[str, int]:
         return HOST, self._oes_port_numbers[index]
 
+    def mds_address(self, index: int = 0) -> tuple[str, int]:
+        """The market-data server of OES *index* (0 primary, 1 secondary)."""
+        return HOST, self._mds_port_numbers[index]
+
     # -- life --------------------------------------------------------------------------------
 
     async def start(self) -> SimulatedExchange:
@@ -101,6 +145,10 @@ class SimulatedExchange:
         self.aes_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
             self.aes_factory
         )
+        if self.admin:
+            self.admin_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
+                admin_site(self.control, self.admin_token)
+            )
         return self
 
     async def start_oes(self, index: int = 0) -> None:
@@ -115,23 +163,37 @@ class SimulatedExchange:
             self.aes_core.primary_oes = f"{host}:{number}"
         else:
             self.aes_core.secondary_oes = f"{host}:{number}"
+        md_port = await TCP4ServerEndpoint(
+            self.reactor, self._mds_port_numbers[index], interface=HOST
+        ).listen(self.mds_factories[index])
+        self.mds_ports[index] = md_port
+        self._mds_port_numbers[index] = _port_number(md_port)
+        md_address = "{}:{}".format(*self.mds_address(index))
+        if index == 0:
+            self.aes_core.primary_mds = md_address
+        else:
+            self.aes_core.secondary_mds = md_address
 
     async def stop_oes(
         self,
         index: int = 0,
         reason: RejectCode | None = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED,
     ) -> None:
-        """Take OES listener *index* down: stop listening, drop its clients.
+        """Take OES listener *index* (and its MDS) down: stop listening, drop its clients.
 
         With a *reason* the clients get a server logout first; with None the
         connections are simply cut (like a crash).
         """
         port = self.oes_ports[index]
         self.oes_ports[index] = None
-        if port is not None:
-            stopped = port.stopListening()
-            if stopped is not None:
-                await stopped
+        md_port = self.mds_ports[index]
+        self.mds_ports[index] = None
+        for listening in (port, md_port):
+            if listening is not None:
+                stopped = listening.stopListening()
+                if stopped is not None:
+                    await stopped
+        self.mds_factories[index].disconnectAll(reason)
         factory = self.oes_factories[index]
         if reason is not None:
             factory.disconnectAll(reason)
@@ -153,6 +215,12 @@ class SimulatedExchange:
                 await stopped
         for proto in list(self.aes_factory.connections):
             proto.loseConnection()
+        if self.admin_port is not None:
+            port, self.admin_port = self.admin_port, None
+            stopped = port.stopListening()
+            if stopped is not None:
+                await stopped
+        self.faults.clear()
         await _settle(self.clock)
 
     # -- clients -------------------------------------------------------------------------------

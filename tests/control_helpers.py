@@ -7,7 +7,7 @@ from typing import Any
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.control import FaultRegistry, ServerKind, SessionRegistry, TradeTape
 from crmd_twisted.control.admin import ExchangeControl
-from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Event, MatchingEngine
+from crmd_twisted.engine import DEFAULT_INSTRUMENTS, MatchingEngine
 from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.core import OrderEntryCore, Session
 from crmd_twisted.wire import ClientLogon, Transaction
@@ -22,17 +22,6 @@ from crmd_twisted.wire.enums import (
 
 NOW = 1_800_000_000 * 10**9
 KEYS = SessionKeys.from_text("control-secret")
-
-
-class TapedEngine(MatchingEngine):
-    """An engine that shows every event to a trade tape (the OES core's future hook)."""
-
-    tape: TradeTape
-
-    def submit(self, command: Any, risk_check: Any = None) -> list[Event]:
-        events = super().submit(command, risk_check)
-        self.tape.record(events)
-        return events
 
 
 class Peer:
@@ -67,8 +56,8 @@ class Desk:
         self.now_ns = clock_ns
         self.seconds = seconds
         self.tape = TradeTape(clock=lambda: self.now_ns)
-        engine = TapedEngine(DEFAULT_INSTRUMENTS, clock=lambda: self.now_ns)
-        engine.tape = self.tape
+        # the control wires the tape into core.observers: every trade once
+        engine = MatchingEngine(DEFAULT_INSTRUMENTS, clock=lambda: self.now_ns)
         self.core = OrderEntryCore(
             AccountDirectory(open=True), KEYS, DEFAULT_INSTRUMENTS, clock=lambda: self.now_ns,
             engine=engine,

@@ -108,7 +108,7 @@ async def test_health_instruments_sessions(api: Api) -> None:
     assert [(s["server"], s["account"], s["user"], s["trading_session_id"]) for s in sessions] \
         == [("oes", 1001, "alice", 7), ("oes", 2002, "bob", 7)]
     assert set(sessions[0]) == {"server", "account", "user", "trading_session_id", "peer",
-                                "connected_ns"}
+                                "connected_ns", "frames_in", "frames_out"}
 
 
 @pytest_twisted.ensureDeferred
@@ -215,7 +215,7 @@ async def test_no_token_configured_means_open() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "raw", "status", "error"), [
-    ("GET", "/", None, 404, "no such path: /"),
+    ("GET", "/nothing", None, 404, "no such path: /nothing"),
     ("GET", "/api/v1/nothing", None, 404, "no such path: /api/v1/nothing"),
     ("GET", "/api/v1/health/extra", None, 404, "no such path: /api/v1/health/extra"),
     ("GET", "/api/v1/book", None, 404, "name a symbol: /api/v1/book/{symbol}: /api/v1/book"),

@@ -8,6 +8,7 @@ tests.test_client_integration``.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import defer, reactor
@@ -285,6 +286,37 @@ class FailoverTests(ExchangeCase):
 class ReconnectStressTests(ExchangeCase):
     timeout = 60
 
+    @staticmethod
+    def _random_request(
+        alice: Any, rnd: random.Random, track: Callable[[Any, int], None], price: float
+    ) -> None:
+        """A cancel, a replace or a (sometimes crossing) new order of alice's."""
+        live = [o for o in set(alice.orders.by_id.values()) if o.state.live]
+        roll = rnd.random()
+        if live and roll < 0.15:
+            o = rnd.choice(live)
+            track(alice.cancel(o.order_id), o.first_id)
+        elif live and roll < 0.3:
+            o = rnd.choice(live)
+            track(alice.replace(o.order_id, price=o.price - 0.5), o.first_id)
+        else:
+            side = rnd.choice([Side.BUY, Side.SELL])
+            crossing = rnd.random() < 0.3
+            offset = -50.0 if crossing else 100.0 + rnd.randint(0, 40) * 0.5
+            p = price - offset if side == Side.BUY else price + offset
+            d = alice.new_order(BTC, side, 0.01, price=p)
+            track(d, max(alice.orders.by_id))
+
+    def _hard_cut(self, alice: Any, *, server_side: bool) -> None:
+        """Abort alice's OES connection from the server's side or from the client's."""
+        if server_side:
+            for proto in list(self.exchange.oes_factories[0].connections):
+                session = getattr(proto, "session", None)
+                if session is not None and session.account == ALICE:
+                    proto.transport.abortConnection()
+        elif alice.connection is not None:
+            alice.connection.transport.abortConnection()
+
     async def test_twenty_forced_disconnects(self) -> None:
         """Orders in flight across 20 hard cuts: none lost, none duplicated."""
         self.maxDiff = None
@@ -315,30 +347,9 @@ class ReconnectStressTests(ExchangeCase):
         while cuts < 20:
             await wait_for(lambda: alice.ready, timeout=5.0)
             for _ in range(rnd.randint(3, 8)):
-                live = [o for o in set(alice.orders.by_id.values()) if o.state.live]
-                roll = rnd.random()
-                if live and roll < 0.15:
-                    o = rnd.choice(live)
-                    track(alice.cancel(o.order_id), o.first_id)
-                elif live and roll < 0.3:
-                    o = rnd.choice(live)
-                    track(alice.replace(o.order_id, price=o.price - 0.5), o.first_id)
-                else:
-                    side = rnd.choice([Side.BUY, Side.SELL])
-                    crossing = rnd.random() < 0.3
-                    offset = -50.0 if crossing else 100.0 + rnd.randint(0, 40) * 0.5
-                    p = price - offset if side == Side.BUY else price + offset
-                    d = alice.new_order(BTC, side, 0.01, price=p)
-                    track(d, max(alice.orders.by_id))
+                self._random_request(alice, rnd, track, price)
             await sleep(reactor, rnd.choice([0.0, 0.0, 0.001, 0.003, 0.01]))
-            # hard cut, from the server side or from the client side
-            if rnd.random() < 0.5:
-                for proto in list(self.exchange.oes_factories[0].connections):
-                    session = getattr(proto, "session", None)
-                    if session is not None and session.account == ALICE:
-                        proto.transport.abortConnection()
-            elif alice.connection is not None:
-                alice.connection.transport.abortConnection()
+            self._hard_cut(alice, server_side=rnd.random() < 0.5)
             cuts += 1
             await wait_for(lambda c=cuts: alice.disconnects >= c, timeout=5.0)
         await wait_for(lambda: alice.ready, timeout=5.0)

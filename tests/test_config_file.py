@@ -37,6 +37,8 @@ EVERY_KEY = """
 aes_listen = "tcp:0:interface=127.0.0.1"
 oes_listen = "tcp:0:interface=127.0.0.1"
 secondary_oes_listen = "tcp:0:interface=127.0.0.1"
+md_listen = "tcp:0:interface=127.0.0.1"
+secondary_md_listen = "tcp:0:interface=127.0.0.1"
 advertise_host = "localhost"
 secret = "file-secret"
 strict = true
@@ -44,6 +46,9 @@ no_key_check = true
 match_delay = 0.25
 log_frames = true
 wire_trace = true
+admin = "tcp:0:interface=127.0.0.1"
+admin_token = "file-token"
+cancel_on_disconnect = true
 
 [[accounts]]
 account = 7
@@ -51,6 +56,7 @@ user = "carol"
 api_key = "carol-key"
 open_order_limit = 5
 disabled = true
+cancel_on_disconnect = false
 balances = { BTC = 3, USD = 40 }
 
 [[instruments]]
@@ -109,6 +115,7 @@ class ConfigFileTests(unittest.TestCase):
         self.assertEqual(core.keys, SessionKeys.from_text("file-secret"))
         self.assertEqual(service.advertise_host, "localhost")
         self.assertEqual(len(service.oes_listeners), 2)  # secondary_oes_listen
+        self.assertEqual(sorted(service.md_listeners), [0, 1])  # md_listen, secondary_md_listen
         for factory in (service.aes, *service.factories):
             self.assertTrue(factory.logFrames)
             self.assertTrue(factory.wireTrace)
@@ -119,7 +126,14 @@ class ConfigFileTests(unittest.TestCase):
         self.assertEqual((carol.account, carol.user, carol.api_key, carol.open_order_limit,
                           carol.disabled, dict(carol.balances)),
                          (7, "carol", "carol-key", 5, True, {"BTC": 3.0, "USD": 40.0}))
+        self.assertIs(carol.cancel_on_disconnect, False)
         self.assertIs(service.aes.core.directory, core.directory)
+        self.assertTrue(core.cancel_on_disconnect)
+        assert service.admin_listener is not None
+        # one control plane for the AES and both OES listeners
+        self.assertIsNotNone(service.aes.control)
+        for factory in service.factories:
+            self.assertIs(factory.control, service.aes.control)
         self.assertEqual([i.symbol for i in core.instruments.values()], ["ETHUSD"])
         self.assertEqual(core.engine.rules, EngineRules(
             stop_trigger=TriggerSource.OPPOSITE_BEST, sniper_trigger=TriggerSource.LAST_TRADE,
@@ -142,8 +156,12 @@ class ConfigFileTests(unittest.TestCase):
                 self.assertEqual(value, default, name)
         # every option is in it (the secondary OES, off by default, as a comment)
         undocumented = set(tap_exchange.Options().optionKinds()) - set(documented)
-        self.assertEqual(undocumented, {"secondary-oes-listen", "accounts", "instruments"})
+        self.assertEqual(undocumented, {"secondary-oes-listen", "secondary-md-listen",
+                                        "accounts", "instruments", "state", "admin-token"})
         self.assertIn("# secondary_oes_listen = ", EXAMPLE.read_text())
+        self.assertIn("# secondary_md_listen = ", EXAMPLE.read_text())
+        self.assertIn("# state = ", EXAMPLE.read_text())
+        self.assertIn("# admin_token = ", EXAMPLE.read_text())
         self.assertEqual(config.rules, EngineRules())
         self.assertEqual(config.instruments, tuple(DEFAULT_INSTRUMENTS))
         assert config.accounts is not None
@@ -259,7 +277,7 @@ class ListenDefaultsTests(unittest.TestCase):
 
     def test_defaults_bind_loopback(self) -> None:
         for plugin, names in ((tap_aes, ["listen"]), (tap_oes, ["listen"]),
-                              (tap_exchange, ["aes-listen", "oes-listen"])):
+                              (tap_exchange, ["aes-listen", "oes-listen", "md-listen"])):
             options = plugin.Options()
             options.parseOptions([])
             for name in names:

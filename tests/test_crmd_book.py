@@ -97,3 +97,111 @@ def test_refused_connection_is_one_line_and_status_1() -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("crmd-book: error: cannot connect")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- against SimulatedExchange: the AES path, end to end ------------------------------------
+
+from twisted.internet import defer, protocol  # noqa: E402
+
+from crmd_twisted.testing import SimulatedExchange, client_ready  # noqa: E402
+from crmd_twisted.wire.enums import SymbolEnum  # noqa: E402
+
+
+async def exchange_with_orders() -> tuple[SimulatedExchange, object]:
+    ex = SimulatedExchange()
+    await ex.start()
+    trader = ex.client(account=1002, user="bob")
+    await client_ready(trader)
+    for side, price, qty in [(Side.SELL, 30001.0, 0.25), (Side.SELL, 30002.0, 1.5),
+                             (Side.SELL, 30002.0, 0.5), (Side.BUY, 29999.0, 2.0),
+                             (Side.BUY, 29998.5, 1.0)]:
+        await trader.new_order(SymbolEnum.BTCUSD, side, qty, price=price)
+    await trader.new_order(SymbolEnum.BTCUSD, Side.BUY, 0.25, price=30001.0)  # one trade
+    return ex, trader
+
+
+@pytest_twisted.ensureDeferred
+async def test_once_through_the_aes_grant_of_a_simulated_exchange() -> None:
+    from twisted.internet import reactor
+
+    ex, trader = await exchange_with_orders()
+    try:
+        host, port = ex.aes_address
+        out = io.StringIO()
+        await run(reactor, args("--aes", f"{host}:{port}", "--account", "1001", "--user",
+                                "alice", "--api-key", "k", "--depth", "5", "--once"), out)
+        lines = out.getvalue().splitlines()
+        assert lines[0].startswith("BTCUSD  depth 5  last 30001  24h vol 0.25")
+        assert lines[2].split() == ["30002", "2", "2"]
+        assert "spread 3" in lines[3]
+        assert [line.split() for line in lines[4:6]] == [["1", "2", "29999"],
+                                                         ["1", "1", "29998.5"]]
+        # the trade happened before the subscription: the stats show it, no trade line
+        assert lines[-1] == "last trades: none"
+        # the AES refuses nothing here, but an MDS-less grant is one line
+        ex.aes_core.primary_mds = ""
+        with pytest.raises(BookError, match="names no market-data server"):
+            await run(reactor, args("--aes", f"{host}:{port}", "--account", "1001", "--user",
+                                    "alice", "--once"), io.StringIO())
+    finally:
+        await trader.stopService()  # type: ignore[attr-defined]
+        await ex.stop()
+
+
+class _Live(protocol.ProcessProtocol):
+    """crmd-book in live mode: stdin stays open (no 'q'), output collected."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.ended: defer.Deferred[int] = defer.Deferred()
+
+    def outReceived(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def errReceived(self, data: bytes) -> None:
+        self.err.append(data)
+
+    def processEnded(self, reason: object) -> None:
+        value = getattr(reason, "value", None)
+        code = getattr(value, "exitCode", None)
+        self.ended.callback(-1 if code is None else code)
+
+    def text(self) -> str:
+        return b"".join(self.out).decode()
+
+
+@pytest_twisted.ensureDeferred
+async def test_live_mode_redraws_and_exits_1_when_the_mds_closes() -> None:
+    from twisted.internet import reactor
+
+    from tests.client_helpers import wait_for
+
+    ex, trader = await exchange_with_orders()
+    live = _Live()
+    host, port = ex.mds_address(0)
+    grant = trader.market_data._grant  # type: ignore[attr-defined]
+    transport = reactor.spawnProcess(  # type: ignore[attr-defined]
+        live, sys.executable,
+        [sys.executable, "-c",
+         "from crmd_twisted.marketdata.cli import main; raise SystemExit(main())",
+         "--mds", f"{host}:{port}", "--account", "1002", "--key", str(grant.key),
+         "--depth", "3"],
+    )
+    try:
+        await wait_for(lambda: "q: quit" in live.text(), timeout=20)
+        await trader.new_order(SymbolEnum.BTCUSD, Side.BUY, 0.5, price=29999.5)  # type: ignore[attr-defined]
+        await wait_for(lambda: "29999.5" in live.text(), timeout=10)  # redrawn
+        await ex.stop_oes(0)
+        code = await live.ended.addTimeout(20, reactor)
+    except BaseException:
+        if not live.ended.called:
+            transport.signalProcess("KILL")
+        raise
+    finally:
+        await trader.stopService()  # type: ignore[attr-defined]
+        await ex.stop()
+    assert code == 1
+    assert b"".join(live.err).decode() == (
+        "crmd-book: error: the MDS closed the connection "
+        "(logout: OES_NOT_AVAILABLE_TRADING_DISABLED)\n")

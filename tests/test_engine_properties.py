@@ -220,6 +220,88 @@ def check_ice(eng: MatchingEngine) -> None:
                 assert sum(c.open for c in kids) == o.open
 
 
+Resting = dict[tuple[int, int], list[tuple[tuple[int, int], float, float]]]
+
+
+def check_fill_pair(r: Fill, f2: object, tracks: dict[tuple[int, int], Track],
+                    last_exec: int, resting_by_level: Resting) -> int:
+    """The two sides of one match: paired, priced right, counted; the new exec id."""
+    assert isinstance(f2, Fill)
+    assert r.exec_id == f2.exec_id > last_exec
+    assert not r.aggressor and f2.aggressor
+    assert r.exec_qty == f2.exec_qty > 0 and r.exec_price == f2.exec_price
+    rs, is_ = (1 if r.side == 1 else 2), (1 if f2.side == 1 else 2)
+    assert rs != is_
+    rt = tracks[(r.account, r.order_id)]
+    if rt.otype in (T.LMT, T.HIDDEN, T.OCO):
+        assert abs(r.exec_price - r.price) < EPS
+    it = tracks[(f2.account, f2.order_id)]
+    if it.otype in (T.LMT, T.HIDDEN) and f2.price:
+        if is_ == 1:
+            assert f2.exec_price <= f2.price + EPS
+        else:
+            assert f2.exec_price >= f2.price - EPS
+    resting_by_level.setdefault((rs, round(r.exec_price / TICK)), []).append(
+        ((r.account, r.order_id), r.exec_qty, r.remaining_qty)
+    )
+    for f, t in ((r, rt), (f2, it)):
+        t.filled += f.exec_qty
+        if t.otype == T.OCO and not f.aggressor:
+            assert not t.oco_triggered, "OCO limit leg executed after its stop fired"
+            t.oco_filled = True
+    return r.exec_id
+
+
+def track_event(e: object, cmd: object, tracks: dict[tuple[int, int], Track]) -> None:
+    """Follow a non-fill event in the per-order tracks."""
+    if isinstance(e, Replaced):
+        t = tracks.pop((e.account, e.orig_order_id))
+        t.total = e.order_qty
+        t.ids.append(e.order_id)
+        tracks[(e.account, e.order_id)] = t
+    elif isinstance(e, Cancelled):
+        t = tracks[(e.account, e.orig_order_id)]
+        if e.reason == CancelReason.OCO_SIBLING:
+            assert e.cancel_qty == 0
+        else:
+            t.cancelled += e.cancel_qty
+    elif isinstance(e, Triggered):
+        t = tracks[(e.account, e.order_id)]
+        if t.otype == T.OCO:
+            assert not t.oco_filled, "OCO stop leg fired after its limit leg executed"
+            t.oco_triggered = True
+    elif isinstance(e, Rejected) and isinstance(cmd, NewOrder):
+        tracks.pop((e.account, e.order_id), None)
+
+
+def check_priority(before: dict[tuple[int, int], list[_Order]], resting_by_level: Resting) -> None:
+    """Among plain displayed orders of a level, the older one fills first."""
+    for key, hits in resting_by_level.items():
+        queue = [
+            o for o in before.get(key, []) if o.otype == T.LMT and o.x.attrs == "NNNNNNNNNNNN"
+        ]
+        keys = [(o.account, o.oid) for o in queue]
+        plain = [h for h in hits if h[0] in keys]
+        order_ids: list[tuple[int, int]] = []
+        for h in plain:
+            if not order_ids or order_ids[-1] != h[0]:
+                order_ids.append(h[0])
+        assert order_ids == keys[: len(order_ids)], "priority violated"
+        for oid in order_ids[:-1]:
+            assert [h for h in plain if h[0] == oid][-1][2] == 0
+
+
+def check_quantities(eng: MatchingEngine, tracks: dict[tuple[int, int], Track]) -> None:
+    """filled + open + cancelled = entered, per order."""
+    for (acct, oid), t in tracks.items():
+        view = eng.order(acct, oid)
+        open_ = view.open_qty if view is not None else 0.0
+        assert open_ >= 0
+        assert abs(t.filled + open_ + t.cancelled - t.total) < 1e-7, (t, view)
+        if view is not None:
+            assert abs(view.filled_qty - t.filled) < 1e-7
+
+
 def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object]:
     eng = MatchingEngine(clock=lambda: 0)
     tracks: dict[tuple[int, int], Track] = {}
@@ -237,80 +319,19 @@ def run(cmds: list[NewOrder | CancelOrder | ReplaceOrder | None]) -> list[object
                 )  # fmt: skip
             ev = eng.submit(cmd)  # type: ignore[assignment]
         all_events.extend(ev)
-        # ---- events in order; fills pair up
-        resting_by_level: dict[tuple[int, int], list[tuple[tuple[int, int], float, float]]] = {}
+        # events in order; fills pair up
+        resting_by_level: Resting = {}
         i = 0
         while i < len(ev):
             e = ev[i]
             i += 1
             if isinstance(e, Fill):
-                r, f2 = e, ev[i]
+                last_exec = check_fill_pair(e, ev[i], tracks, last_exec, resting_by_level)
                 i += 1
-                assert isinstance(f2, Fill)
-                assert r.exec_id == f2.exec_id > last_exec
-                last_exec = r.exec_id
-                assert not r.aggressor and f2.aggressor
-                assert r.exec_qty == f2.exec_qty > 0 and r.exec_price == f2.exec_price
-                rs, is_ = (1 if r.side == 1 else 2), (1 if f2.side == 1 else 2)
-                assert rs != is_
-                rt = tracks[(r.account, r.order_id)]
-                if rt.otype in (T.LMT, T.HIDDEN, T.OCO):
-                    assert abs(r.exec_price - r.price) < EPS
-                it = tracks[(f2.account, f2.order_id)]
-                if it.otype in (T.LMT, T.HIDDEN) and f2.price:
-                    if is_ == 1:
-                        assert f2.exec_price <= f2.price + EPS
-                    else:
-                        assert f2.exec_price >= f2.price - EPS
-                resting_by_level.setdefault((rs, round(r.exec_price / TICK)), []).append(
-                    ((r.account, r.order_id), r.exec_qty, r.remaining_qty)
-                )
-                for f, t in ((r, rt), (f2, it)):
-                    t.filled += f.exec_qty
-                    if t.otype == T.OCO and not f.aggressor:
-                        assert not t.oco_triggered, "OCO limit leg executed after its stop fired"
-                        t.oco_filled = True
-            elif isinstance(e, Replaced):
-                t = tracks.pop((e.account, e.orig_order_id))
-                t.total = e.order_qty
-                t.ids.append(e.order_id)
-                tracks[(e.account, e.order_id)] = t
-            elif isinstance(e, Cancelled):
-                t = tracks[(e.account, e.orig_order_id)]
-                if e.reason == CancelReason.OCO_SIBLING:
-                    assert e.cancel_qty == 0
-                else:
-                    t.cancelled += e.cancel_qty
-            elif isinstance(e, Triggered):
-                t = tracks[(e.account, e.order_id)]
-                if t.otype == T.OCO:
-                    assert not t.oco_filled, "OCO stop leg fired after its limit leg executed"
-                    t.oco_triggered = True
-            elif isinstance(e, Rejected):
-                if isinstance(cmd, NewOrder):
-                    tracks.pop((e.account, e.order_id), None)
-        # ---- priority among plain displayed orders
-        for key, hits in resting_by_level.items():
-            queue = [
-                o for o in before.get(key, []) if o.otype == T.LMT and o.x.attrs == "NNNNNNNNNNNN"
-            ]
-            keys = [(o.account, o.oid) for o in queue]
-            plain = [h for h in hits if h[0] in keys]
-            order_ids: list[tuple[int, int]] = []
-            for h in plain:
-                if not order_ids or order_ids[-1] != h[0]:
-                    order_ids.append(h[0])
-            assert order_ids == keys[: len(order_ids)], "priority violated"
-            for oid in order_ids[:-1]:
-                assert [h for h in plain if h[0] == oid][-1][2] == 0
-        # ---- quantities per order
-        for (acct, oid), t in tracks.items():
-            view = eng.order(acct, oid)
-            open_ = view.open_qty if view is not None else 0.0
-            assert open_ >= 0
-            assert abs(t.filled + open_ + t.cancelled - t.total) < 1e-7, (t, view)
-            if view is not None:
-                assert abs(view.filled_qty - t.filled) < 1e-7
+            else:
+                track_event(e, cmd, tracks)
+        check_priority(before, resting_by_level)
+        check_quantities(eng, tracks)
         check_book(eng)
         check_ice(eng)
     return all_events

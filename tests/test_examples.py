@@ -177,6 +177,15 @@ async def test_strategy_example_passes_under_pytest() -> None:
     assert "2 passed" in out
 
 
+@pytest_twisted.ensureDeferred
+async def test_fault_reaction_examples_pass_under_pytest() -> None:
+    out, err, status = await run_example(
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES / "test_fault_reactions.py")]
+    )
+    assert status == 0, out + err
+    assert "9 passed" in out  # one per fault kind
+
+
 CLIENTS = ["example_client", "menu_client", "custom_client", "full_flow_client"]
 WITH_USER = ["example_client", "menu_client", "full_flow_client"]
 

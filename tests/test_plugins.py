@@ -82,7 +82,8 @@ class TapWiringTests(ReactorFriendly, unittest.TestCase):
         options = tap_exchange.Options()
         options.parseOptions([
             f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
-            f"--secondary-oes-listen={LOOPBACK0}",
+            f"--secondary-oes-listen={LOOPBACK0}", f"--md-listen={LOOPBACK0}",
+            f"--admin={LOOPBACK0}",
             f"--accounts={write_temp(self, 'accounts.toml', ACCOUNTS)}",
         ])
         service = tap_exchange.build(options, reactor)
@@ -284,7 +285,8 @@ class FrameLoggingOptionTests(unittest.TestCase):
             return list(tap_oes.makeService(options).factories)
         options = tap_exchange.Options()
         options.parseOptions([f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
-                              f"--secondary-oes-listen={LOOPBACK0}", *args])
+                              f"--secondary-oes-listen={LOOPBACK0}", f"--md-listen={LOOPBACK0}",
+                              *args])
         service = tap_exchange.build(options, reactor)
         return [service.aes, *service.factories]
 

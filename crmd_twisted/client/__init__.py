@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         RequestTimeout,
     )
     from crmd_twisted.client.events import ClientEvent, EventKind, SessionState
+    from crmd_twisted.client.market_data import MarketDataRefused
     from crmd_twisted.client.orders import OrderState, OrderTracker, TrackedOrder
     from crmd_twisted.client.protocol import CRMDClientFactory, CRMDClientProtocol, Credentials
     from crmd_twisted.client.session import CRMDClient, parse_address
@@ -46,6 +47,7 @@ _HOMES = {
     "NotConnected": "errors",
     "RequestRejected": "errors",
     "RequestTimeout": "errors",
+    "MarketDataRefused": "market_data",
 }
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "EventKind",
     "LogonRejected",
     "LogonTimeout",
+    "MarketDataRefused",
     "NotConnected",
     "OrderState",
     "OrderTracker",

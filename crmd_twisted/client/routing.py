@@ -50,6 +50,9 @@ class Grant:
     secondary: tuple[str, int] | None
     key: int
     trading_session_id: int
+    #: market-data servers of the reply (None: none, or an address that does not parse)
+    primary_mds: tuple[str, int] | None = None
+    secondary_mds: tuple[str, int] | None = None
 
 
 def grant_from_reply(reply: ClientLogon) -> tuple[Grant, str | None]:
@@ -72,7 +75,11 @@ def grant_from_reply(reply: ClientLogon) -> tuple[Grant, str | None]:
             secondary = parse_address(text)
         except ValueError as e:
             why_not = f"secondary OES address {text!r} ignored: {e}"
-    return Grant(primary, secondary, reply.session_key, reply.trading_session_id), why_not
+    grant = Grant(
+        primary, secondary, reply.session_key, reply.trading_session_id,
+        reply.primary_mds, reply.secondary_mds,
+    )  # fmt: skip
+    return grant, why_not
 
 
 def targets(grant: Grant, prefer_secondary: bool) -> list[tuple[str, int]]:

@@ -51,6 +51,8 @@ from crmd_twisted.client.connector import Connector
 from crmd_twisted.client.connection import Handle, RouteEndpoint, SessionFactory, SessionProtocol
 from crmd_twisted.client.arguments import check_all
 from crmd_twisted.client.errors import ConnectionFailed
+from crmd_twisted.client.liveness import DEFAULT_PROBE_TIMEOUT, LivenessProbe, probe_session
+from crmd_twisted.client.market_data import MarketData, MarketDataSession, check_mds
 from crmd_twisted.client.order_entry import OrderEntry
 from crmd_twisted.client.order_ids import OrderIds
 from crmd_twisted.client.errors import NotConnected
@@ -81,7 +83,7 @@ log = Logger()
 parse_address = parse_address_or_none
 
 
-class CRMDClient(OrderEntry, Service):
+class CRMDClient(OrderEntry, MarketData, Service):
     """A logged-on CRMD session with a Deferred API.
 
     :param aes: AES address as ``(host, port)``.
@@ -102,6 +104,13 @@ class CRMDClient(OrderEntry, Service):
         :class:`~crmd_twisted.client.errors.ConnectionFailed`; None: retry forever.
     :param first_order_id: count order ids from here instead of the default
         scheme (unique per account and restart, see :mod:`~crmd_twisted.client.order_ids`).
+    :param mds, secondary_mds: market-data servers for :meth:`subscribe`
+        (``(host, port)`` or ``"host:port"``); default: those of the AES grant.
+        See :mod:`~crmd_twisted.client.market_data`.
+    :param probe_interval: when the ready connection received nothing for this many
+        seconds, send a cheap request (collateral); None (default): never.
+    :param probe_timeout: drop and reconnect when nothing arrives within this many
+        seconds of a probe (a silent OES; see :mod:`~crmd_twisted.client.liveness`).
 
     Bad arguments raise :class:`ValueError` naming the argument and the limit.
     """
@@ -125,11 +134,17 @@ class CRMDClient(OrderEntry, Service):
         open_order_limit: int = 1000,
         first_order_id: int | None = None,
         reconcile: bool = True,
+        mds: tuple[str, int] | str | None = None,
+        secondary_mds: tuple[str, int] | str | None = None,
+        probe_interval: float | None = None,
+        probe_timeout: float = DEFAULT_PROBE_TIMEOUT,
     ) -> None:
+        probes = {} if probe_interval is None else {"probe_interval": probe_interval}
         aes = check_all(
             aes, account, user, api_key,
             timeouts={"request_timeout": request_timeout, "logon_timeout": logon_timeout,
-                      "connect_timeout": connect_timeout},
+                      "connect_timeout": connect_timeout, "probe_timeout": probe_timeout,
+                      **probes},
             open_order_limit=open_order_limit, first_order_id=first_order_id,
             max_attempts=max_attempts,
         )
@@ -151,6 +166,11 @@ class CRMDClient(OrderEntry, Service):
         self.connect_timeout = connect_timeout
         self.max_attempts = max_attempts
         self.open_order_limit = open_order_limit
+        #: Liveness probe (:mod:`crmd_twisted.client.liveness`): seconds of silence
+        #: before a probe request (None: no probe), seconds it may go unanswered.
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self._liveness: LivenessProbe | None = None
         self._endpoint_factory = endpoint_factory or self._tcp_endpoint
         self._protocol_class: type[SessionProtocol] = type(
             "SessionProtocol", (SessionProtocol, protocol), {"client": self}
@@ -188,6 +208,10 @@ class CRMDClient(OrderEntry, Service):
         self._ids = OrderIds(first_order_id)
         #: Requests made before the first grant: they get their ids when it comes.
         self._unnumbered: list[tuple[Callable[[int], PendingRequest], Deferred[Transaction]]] = []
+        self.market_data = MarketDataSession(
+            self, check_mds("mds", mds), check_mds("secondary_mds", secondary_mds),
+            retry_policy=retry_policy,
+        )
 
     def _tcp_endpoint(self, host: str, port: int) -> IStreamClientEndpoint:
         endpoint = TCP6ClientEndpoint if ":" in host else TCP4ClientEndpoint
@@ -220,10 +244,12 @@ class CRMDClient(OrderEntry, Service):
                 if proto is not None and proto.connected and proto.transport is not None:
                     proto.transport.loseConnection()
         self._ready = False
+        self._stop_probe()
         self._set_state(SessionState.STOPPED)
         d: defer.Deferred[None] = self._service.stopService()
         self._fail_all(NotConnected("session stopped"))
-        return d
+        stopped = defer.gatherResults([d, self.market_data.stop()])
+        return stopped.addCallback(lambda _: None)
 
     def when_ready(self) -> defer.Deferred[CRMDClient]:
         """Fires with this client once logged on to an OES and reconciled."""
@@ -317,6 +343,7 @@ class CRMDClient(OrderEntry, Service):
     def _granted(self, grant: Grant) -> None:
         """The AES granted a trading session: requests waiting for an id get one."""
         self._ids.session_granted(grant.trading_session_id)
+        self.market_data.granted(grant)
         unnumbered, self._unnumbered = self._unnumbered, []
         for build, d in unnumbered:
             self._submit(build(self.next_order_id())).chainDeferred(d)
@@ -333,6 +360,7 @@ class CRMDClient(OrderEntry, Service):
         if proto is not self.connection:
             return
         self._desk.reconciled(listing, self.reconcile)
+        self._liveness = probe_session(self, proto)
         self._ready = True
         self._set_state(SessionState.READY)
         waiters, self._ready_waiters = self._ready_waiters, []
@@ -340,6 +368,11 @@ class CRMDClient(OrderEntry, Service):
             w.callback(self)
         self._queries.send_unsent(proto)
         self._flush()
+
+    def _stop_probe(self) -> None:
+        live, self._liveness = self._liveness, None
+        if live is not None:
+            live.stop()
 
     def _stop_fatally(self, failure: Failure) -> None:
         self.fatal = failure
@@ -359,6 +392,7 @@ class CRMDClient(OrderEntry, Service):
         self.connection = None
         self.disconnects += 1
         self._ready = False
+        self._stop_probe()
         self._desk.connection_lost()
         self._queries.connection_lost()
         if self.running and self.fatal is None:
@@ -412,6 +446,8 @@ class CRMDClient(OrderEntry, Service):
     def _received(self, proto: SessionProtocol, message: Message) -> None:
         if proto is not self.connection and self.connection is not None:
             return
+        if self._liveness is not None:
+            self._liveness.heard()
         if self._queries.received(message):
             return
         if isinstance(message, Transaction):

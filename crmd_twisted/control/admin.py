@@ -31,7 +31,13 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
 from crmd_twisted.control.cancel import mass_cancel
-from crmd_twisted.control.faults import FaultError, FaultRegistry, ImmediateKind
+from crmd_twisted.control.faults import (
+    FaultError,
+    FaultRegistry,
+    ImmediateKind,
+    ServerKind,
+    SessionIdentity,
+)
 from crmd_twisted.control.sessions import SessionRegistry
 from crmd_twisted.control.tape import TradeTape
 from crmd_twisted.control.views import (
@@ -52,9 +58,18 @@ from crmd_twisted.control.views import (
     trades_view,
 )
 from crmd_twisted.engine import MatchingEngine
-from crmd_twisted.oes.core import OrderEntryCore
+from crmd_twisted.oes.core import OrderEntryCore, Session
+from crmd_twisted.webconsole.resource import install_console
+from crmd_twisted.webconsole.stream import ConsoleHub
 
-__all__ = ["MAX_BODY", "ApiError", "ExchangeControl", "admin_resource", "admin_site"]
+__all__ = [
+    "MAX_BODY",
+    "ApiError",
+    "ExchangeControl",
+    "admin_resource",
+    "admin_site",
+    "throttled_limit",
+]
 
 log = Logger()
 
@@ -108,15 +123,23 @@ class ExchangeControl:
         sessions: SessionRegistry | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> ExchangeControl:
-        """A control over an OES core (its engine; mass cancel through the core)."""
+        """A control over an OES core (its engine; mass cancel through the core).
+
+        Wires the core: the trade tape sees every engine event the core publishes
+        (``core.observers``: transactions, ticks, mass cancels - each once) and the
+        ``throttle`` faults set the outstanding-request limit (``core.limit_for``).
+        """
         tape = tape if tape is not None else TradeTape()
+        faults = faults if faults is not None else FaultRegistry(clock=clock)
+        core.observers.append(tape.record)
+        core.limit_for = throttled_limit(faults)
         return cls(
             engine=core.engine,
             core=core,
-            faults=faults if faults is not None else FaultRegistry(clock=clock),
+            faults=faults,
             tape=tape,
             sessions=sessions if sessions is not None else SessionRegistry(),
-            mass_cancel=partial(_core_mass_cancel, core, tape),
+            mass_cancel=partial(mass_cancel, core),
             clock=clock,
         )
 
@@ -145,10 +168,18 @@ class ExchangeControl:
         return count
 
 
-def _core_mass_cancel(
-    core: OrderEntryCore, tape: TradeTape, account: int | None, symbol_enum: int
-) -> int:
-    return mass_cancel(core, account, symbol_enum, observe=tape.record)
+def throttled_limit(faults: FaultRegistry) -> Callable[[Session], int]:
+    """``OrderEntryCore.limit_for`` under *faults*: a session's own limit unless a
+    ``throttle`` fault matches it (cheap while no fault is active)."""
+    oes = ServerKind.OES
+
+    def limit_for(session: Session) -> int:
+        if not faults:
+            return session.open_order_limit
+        identity = SessionIdentity(oes, session.account, session.user)
+        return faults.limit_for(identity, session.open_order_limit)
+
+    return limit_for
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -414,8 +445,13 @@ class AdminAPI:
             raise ApiError(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)")
 
 
-def admin_resource(control: ExchangeControl, token: str | None = None) -> Resource:
-    """The root resource of the admin API (``/api/v1/...``)."""
+def admin_resource(
+    control: ExchangeControl, token: str | None = None, *, console: ConsoleHub | None = None
+) -> Resource:
+    """The root resource of the admin API (``/api/v1/...``) and the web console (``/``).
+
+    *console* is the console's hub (its live stream); one is made if not given.
+    """
     api = AdminAPI(control, token)
     v1 = Directory(api)
     v1.putChild(b"health", Health(api))
@@ -432,11 +468,14 @@ def admin_resource(control: ExchangeControl, token: str | None = None) -> Resour
     api_dir.putChild(b"v1", v1)
     root = Directory(api)
     root.putChild(b"api", api_dir)
+    install_console(root, v1, console if console is not None else ConsoleHub(control), token)
     return root
 
 
-def admin_site(control: ExchangeControl, token: str | None = None) -> Site:
-    """A :class:`~twisted.web.server.Site` serving the admin API."""
-    site = Site(admin_resource(control, token))
+def admin_site(
+    control: ExchangeControl, token: str | None = None, *, console: ConsoleHub | None = None
+) -> Site:
+    """A :class:`~twisted.web.server.Site` serving the admin API and the web console."""
+    site = Site(admin_resource(control, token, console=console))
     site.displayTracebacks = False
     return site

@@ -315,6 +315,16 @@ class FaultRegistry:
         self._prune()
         return len(self._faults)
 
+    @property
+    def active_faults(self) -> Mapping[str, Fault]:
+        """The live dict of faults by id (read-only use: its truth says whether any
+        fault may be active; the shells keep it for their per-frame fast path)."""
+        return self._faults
+
+    def __bool__(self) -> bool:
+        """Whether any fault may be active (cheap, for hot paths: no pruning)."""
+        return bool(self._faults)
+
     def __iter__(self) -> Iterator[Fault]:
         self._prune()
         return iter(list(self._faults.values()))

@@ -21,8 +21,8 @@ class SessionEntry:
     """One connection to the AES, an OES or the MDS."""
 
     __slots__ = (
-        "abort", "account", "connected_ns", "identity", "logout", "peer", "server",
-        "trading_session_id", "user",
+        "abort", "account", "connected_ns", "frames_in", "frames_out", "identity", "logout",
+        "peer", "server", "trading_session_id", "user",
     )
 
     def __init__(
@@ -43,6 +43,9 @@ class SessionEntry:
         self.trading_session_id: int | None = None
         #: what the fault decisions are asked about (changes at logon)
         self.identity = SessionIdentity(server)
+        #: frames received from / sent to the peer (the protocol shell counts them)
+        self.frames_in = 0
+        self.frames_out = 0
 
     def logged_on(self, account: int, user: str, trading_session_id: int) -> None:
         """The connection's logon succeeded."""
@@ -59,6 +62,8 @@ class SessionEntry:
             "trading_session_id": self.trading_session_id,
             "peer": self.peer,
             "connected_ns": self.connected_ns,
+            "frames_in": self.frames_in,
+            "frames_out": self.frames_out,
         }
 
     def __repr__(self) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import deque
 
+from crmd_twisted.engine.id_history import OrderIdHistory
 from crmd_twisted.engine.grid import _CashGrid, _Grid
 from crmd_twisted.engine.positions import _Pos
 from crmd_twisted.engine.types import Instrument, OrderView
@@ -70,7 +71,7 @@ class _Account:
 
     def __init__(self) -> None:
         self.live: dict[int, _Order] = {}
-        self.seen: set[int] = set()
+        self.seen = OrderIdHistory()
         self.pos: dict[int, _Pos] = {}
 
     def position(self, sym: int) -> _Pos:

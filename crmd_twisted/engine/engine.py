@@ -202,6 +202,17 @@ class MatchingEngine(OrderEntry):
         acct = self._accounts.get(account)
         return acct is not None and order_id in acct.seen
 
+    def forget_account(self, account: int) -> bool:
+        """Drop ``account`` if no command of it was ever accepted (no used id, no
+        live order, no position); True if the engine holds nothing for it now."""
+        acct = self._accounts.get(account)
+        if acct is None:
+            return True
+        if acct.live or acct.seen or acct.pos:
+            return False
+        del self._accounts[account]
+        return True
+
     def order(self, account: int, order_id: int) -> OrderView | None:
         """The live order currently known as ``order_id``, or None."""
         acct = self._accounts.get(account)

@@ -208,17 +208,25 @@ def _levels(message: Snapshot) -> tuple[list[BookLevel], list[BookLevel]]:
 
 
 class BookSet:
-    """The local books of one market-data connection, keyed by ``symbol_enum``."""
+    """The local books of one market-data connection, keyed by ``symbol_enum`` (or name)."""
 
     def __init__(self) -> None:
         self.books: dict[int, LocalBook] = {}
         self.sequence = SequenceTracker()
 
-    def __getitem__(self, symbol_enum: int) -> LocalBook:
-        return self.books[symbol_enum]
+    def __getitem__(self, symbol: int | str) -> LocalBook:
+        """The book of a ``symbol_enum``, or of a symbol name (any case); KeyError if none."""
+        if isinstance(symbol, str):
+            for book in self.books.values():
+                if book.symbol.upper() == symbol.upper():
+                    return book
+            raise KeyError(symbol)
+        return self.books[symbol]
 
-    def __contains__(self, symbol_enum: object) -> bool:
-        return symbol_enum in self.books
+    def __contains__(self, symbol: object) -> bool:
+        if isinstance(symbol, str):
+            return any(b.symbol.upper() == symbol.upper() for b in self.books.values())
+        return symbol in self.books
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.books)

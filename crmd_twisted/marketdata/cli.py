@@ -219,7 +219,12 @@ async def _live(
     from twisted.internet import stdio
 
     done: defer.Deferred[None] = defer.Deferred()
-    feed.whenClosed().addCallback(lambda _: None if done.called else done.callback(None))
+
+    def feed_closed(_: object) -> None:
+        if not done.called:  # not our doing: say so, exit status 1
+            done.errback(BookError("the MDS closed the connection" + _logout_text(feed)))
+
+    feed.whenClosed().addCallback(feed_closed)
 
     keys = _Keys(done)
     restore = _raw_terminal()
@@ -247,6 +252,13 @@ async def _live(
         reactor.removeSystemEventTrigger(trigger)
         if keys.transport is not None:
             keys.transport.loseConnection()
+
+
+def _logout_text(feed: CRMDMarketDataProtocol) -> str:
+    reason = feed.logoutReason
+    if reason is None:
+        return ""
+    return f" (logout: {getattr(coerce(RejectCode, reason), 'name', reason)})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

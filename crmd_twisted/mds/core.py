@@ -195,6 +195,18 @@ class Disconnect:
 MarketDataDecision = Refused | SlotSkipped | Subscribed | Unsubscribed | Send | Disconnect
 
 
+@dataclass(slots=True)
+class _FlushFrames:
+    """What one flush built, shared by all its subscribers."""
+
+    snapshots: dict[int, BookSnapshot] = field(default_factory=dict)
+    #: (symbol_enum, depth) -> (view, frame showing it)
+    books: dict[tuple[int, Depth], tuple[tuple[Any, ...], Message]] = field(
+        default_factory=dict
+    )
+    reports: dict[Trade, Message] = field(default_factory=dict)
+
+
 class MarketDataCore:
     """Subscriptions, snapshots, change detection, conflation and trade fan-out."""
 
@@ -363,7 +375,7 @@ class MarketDataCore:
         self._distribute_trades()
         dirty, self._dirty = self._dirty, set()
         self._pending = False
-        snapshots: dict[int, BookSnapshot] = {}
+        frames = _FlushFrames()
         out: list[MarketDataDecision] = []
         for sub in list(self.subscribers):
             if not sub.writable:
@@ -371,7 +383,7 @@ class MarketDataCore:
                     out.append(Disconnect(sub, DisconnectReason.TOO_FAR_BEHIND, len(sub.trades)))
                     self.disconnect(sub)
                 continue
-            messages = self._due(sub, dirty, snapshots, now)
+            messages = self._due(sub, dirty, frames, now)
             if messages:
                 out.append(Send(sub, messages))
         return out
@@ -384,22 +396,38 @@ class MarketDataCore:
                 sub.trades.append(trade)
 
     def _due(
-        self, sub: Subscriber, dirty: set[int], snapshots: dict[int, BookSnapshot], now: int
+        self, sub: Subscriber, dirty: set[int], frames: _FlushFrames, now: int
     ) -> list[Message]:
+        """What *sub* gets now.  Within one flush every snapshot, view and frame is built
+        once and shared by all subscribers (the connections number frames as they send)."""
         messages: list[Message] = []
         while sub.trades:
             trade = sub.trades.popleft()
-            inst = self.instruments[trade.symbol_enum]
-            messages.append(exec_report(trade, inst.symbol, inst.symbol_type, now))
-        for (sym, depth), state in sub.subscriptions.items():
-            if not state.check and sym not in dirty:
+            report = frames.reports.get(trade)
+            if report is None:
+                inst = self.instruments[trade.symbol_enum]
+                report = exec_report(trade, inst.symbol, inst.symbol_type, now)
+                frames.reports[trade] = report
+            messages.append(report)
+        for key, state in sub.subscriptions.items():
+            if not state.check and key[0] not in dirty:
                 continue
             state.check = False
-            snap = snapshots.get(sym)
-            if snap is None:
-                snap = snapshots[sym] = self.snapshot(sym)
-            view = snap.view(depth)
+            built = frames.books.get(key)
+            if built is None:
+                built = frames.books[key] = self._frame(key, frames, now)
+            view, message = built
             if view != state.last_view:
                 state.last_view = view
-                messages.append(book_message(snap, depth, view, now))
+                messages.append(message)
         return messages
+
+    def _frame(
+        self, key: tuple[int, Depth], frames: _FlushFrames, now: int
+    ) -> tuple[tuple[Any, ...], Message]:
+        sym, depth = key
+        snap = frames.snapshots.get(sym)
+        if snap is None:
+            snap = frames.snapshots[sym] = self.snapshot(sym)
+        view = snap.view(depth)
+        return view, book_message(snap, depth, view, now)

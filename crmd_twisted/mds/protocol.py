@@ -83,6 +83,9 @@ class MDSProtocol(CRMDServerProtocol):
         decisions = self.factory.core.subscribe(self.subscriber, message)
         if not any(isinstance(d, Refused) for d in decisions):
             self.logonSucceeded()  # the key checked out: no logon deadline any more
+            # md_subscribe names no user: MDS sessions match faults by account only
+            sub = self.subscriber
+            self.controlLoggedOn(sub.account, "", sub.trading_session_id)
         self.factory.apply(decisions)
         if self.factory.core.due:
             self.factory.scheduleFlush()
@@ -124,6 +127,8 @@ class MDSProtocol(CRMDServerProtocol):
         """
         if isinstance(message, ClientLogon) or "msg_seq_num" in message.FIELD_NAMES:
             super().sendMessage(message)
+        elif self.faults is not None:
+            self.faults.send(message, numbered=False)
         elif self.transport is not None:
             self.transport.write(message.encode())
 
@@ -172,6 +177,16 @@ class MDSFactory(CRMDFactory):
         core.on_events(events)
         if self._flushCall is None and core.due:
             self._flushCall = self._reactor().callLater(0, self.flush)
+
+    def disconnectAll(self, reason: RejectCode | None = None) -> None:
+        """Close every subscriber connection: with a server logout carrying *reason*,
+        or cut at once (None, like a crash)."""
+        for proto in list(self.connections):
+            assert isinstance(proto, MDSProtocol)
+            if reason is not None:
+                proto.serverLogout(reason)
+            else:
+                proto.drop()
 
     def scheduleFlush(self) -> None:
         """Flush once this reactor turn ends (several requests share one flush)."""

@@ -28,6 +28,8 @@ from typing import Any
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.engine import (
     CancelOrder,
+    Cancelled,
+    CancelReason,
     Event,
     Instrument,
     MatchingEngine,
@@ -40,6 +42,7 @@ from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.ledger import Ledger, Reservation
 from crmd_twisted.oes.notices import (
     NO_NOTICES,
+    CancelledOnDisconnect,
     ClientRefused,
     Notice,
     Notices,
@@ -102,6 +105,8 @@ class Session:
     in_flight: int = 0
     alive: bool = True
     extra: dict[str, object] = field(default_factory=dict)
+    #: The account's own cancel-on-disconnect setting (None: the core's default).
+    cancel_on_disconnect: bool | None = None
 
 
 def _takes_limit_risk(engine: object) -> bool:
@@ -153,6 +158,9 @@ class OrderEntryCore:
         #: Overrides a session's outstanding-request limit (the control plane's
         #: ``throttle`` fault); None keeps each session's own limit.
         self.limit_for: Callable[[Session], int] | None = None
+        #: Cancel an account's open orders when its last session is lost without a
+        #: logout (:meth:`disconnected`); accounts may say otherwise for themselves.
+        self.cancel_on_disconnect = False
         self._checked_engine: object = None
         self._engine_takes_limit_risk = False
 
@@ -226,6 +234,7 @@ class OrderEntryCore:
             open_order_limit=checked.open_order_limit,
             send=send,
             logout=logout,
+            cancel_on_disconnect=checked.cancel_on_disconnect,
         )
         self.sessions[ident] = session
         self.by_account.setdefault(checked.account, []).append(session)
@@ -242,6 +251,46 @@ class OrderEntryCore:
         peers = self.by_account.get(session.account, [])
         if session in peers:
             peers.remove(session)
+        if not peers:
+            self._release_if_unused(session.account)
+
+    def _release_if_unused(self, account: int) -> bool:
+        """Forget an account nobody is logged on to that never had an order accepted
+        (its balances are still the opening ones: a later logon opens it afresh)."""
+        if self.by_account.get(account) or not self.engine.forget_account(account):
+            return False
+        if not self.ledger.close_account(account):
+            return False
+        self.by_account.pop(account, None)
+        self._limits.pop(account, None)
+        self.directory.forget(account)
+        return True
+
+    def release_unused_accounts(self) -> int:
+        """Release every unused account without a session (after a replay); how many."""
+        return sum(self._release_if_unused(a) for a in list(self.ledger.balances))
+
+    def disconnected(self, session: Session) -> Notices:
+        """*session*'s connection was lost without a logout (either side's).
+
+        Forgets the session; with cancel-on-disconnect on for its account (its own
+        setting, else :attr:`cancel_on_disconnect`) and no other live session of the
+        account left, its open orders are cancelled through the engine (the CANCELLED
+        frames find no session to go to; the engine events reach the observers).
+        """
+        was_alive = session.alive
+        self.logout(session)
+        wanted = session.cancel_on_disconnect
+        if wanted is None:
+            wanted = self.cancel_on_disconnect
+        if not was_alive or not wanted or self.by_account.get(session.account):
+            return NO_NOTICES
+        events = self.cancel_all(session.account)
+        cancelled = sum(
+            1 for e in events if type(e) is Cancelled and e.reason == CancelReason.USER
+        )
+        self._notices.append(CancelledOnDisconnect(session.account, session.user, cancelled))
+        return self._drained()
 
     def shutdown(self, reason: RejectCode = RejectCode.OES_NOT_AVAILABLE_TRADING_DISABLED) -> None:
         """Log every session out with *reason* (the OES is going away)."""

@@ -44,6 +44,15 @@ class Ledger:
             self.balances[account] = {k.upper(): float(v) for k, v in balances.items()}
             self._reserved[account] = defaultdict(float)
 
+    def close_account(self, account: int) -> bool:
+        """Forget *account* if it holds no reservation; True if it is gone."""
+        totals = self._reserved.get(account)
+        if totals is not None and any(totals.values()):
+            return False
+        self.balances.pop(account, None)
+        self._reserved.pop(account, None)
+        return True
+
     def balance(self, account: int, currency: str) -> float:
         bal = self.balances.get(account)
         return 0.0 if bal is None else bal.get(currency, 0.0)

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 __all__ = [
     "NO_NOTICES",
+    "CancelledOnDisconnect",
     "ClientRefused",
     "EngineEventIgnored",
     "Notice",
@@ -107,6 +108,19 @@ class UnknownOrderFill(Notice):
     FORMAT: ClassVar[str] = "fill of unknown order {order_id} of account {account}"
     account: int
     order_id: int
+
+
+@dataclass(slots=True)
+class CancelledOnDisconnect(Notice):
+    """The last session of an account was lost without a logout: its orders went."""
+
+    FORMAT: ClassVar[str] = (
+        "account {account} (user {user}) disconnected without a logout: "
+        "{cancelled} open order(s) cancelled"
+    )
+    account: int
+    user: str
+    cancelled: int
 
 
 @dataclass(slots=True)

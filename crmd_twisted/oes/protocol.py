@@ -14,7 +14,9 @@ timer for its own deadlines and the pacer's.
 
 from __future__ import annotations
 
-from twisted.internet.interfaces import IReactorTime
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import IAddress, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
@@ -34,6 +36,9 @@ from crmd_twisted.wire import (
     Transaction,
 )
 from crmd_twisted.wire.enums import RejectCode
+
+if TYPE_CHECKING:
+    from crmd_twisted.oes.state import TurnCommitter
 
 __all__ = ["OESFactory", "OESProtocol", "log_notices"]
 
@@ -64,6 +69,9 @@ class OESProtocol(CRMDServerProtocol):
         super().__init__()
         self.session: Session | None = None
         self.pacer: RequestPacer[_Work] = RequestPacer()
+        #: A logout (client's or server's) went over this connection: its loss is no
+        #: disconnect for cancel-on-disconnect.
+        self.loggedOut = False
 
     @property
     def inFlight(self) -> int:
@@ -73,8 +81,28 @@ class OESProtocol(CRMDServerProtocol):
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.pacer.clear()
         if self.session is not None:
-            self.factory.core.logout(self.session)
+            core = self.factory.core
+            if self.loggedOut or not self.session.alive:
+                core.logout(self.session)
+            else:
+                notices = core.disconnected(self.session)
+                if notices:
+                    log_notices(coreLog, notices)
         super().connectionLost(reason)
+
+    def serverLogout(self, reason: RejectCode, about: ClientLogon | None = None) -> None:
+        if not self._closing:
+            self.loggedOut = True
+        super().serverLogout(reason, about)
+
+    def faultReject(self, message: Message, reason: RejectCode) -> None:
+        """A ``reject`` fault: REJECT *reason* at once, the engine never sees it."""
+        session = self._loggedOnSession(message)
+        if session is None or not isinstance(message, Transaction):
+            return
+        notices = self.factory.core.reject(session, message, reason)
+        if notices:
+            log_notices(coreLog, notices)
 
     # -- logon / logout --------------------------------------------------------------------
 
@@ -90,6 +118,7 @@ class OESProtocol(CRMDServerProtocol):
         self.acceptLogon(message, outcome.trading_session_id, outcome.key)
 
     def logoutRequested(self, message: ClientLogon) -> None:
+        self.loggedOut = True
         if self.session is not None:
             self.factory.core.logout(self.session)
 
@@ -134,7 +163,8 @@ class OESProtocol(CRMDServerProtocol):
     def _process(self, session: Session, message: Message, in_flight: int) -> None:
         core = self.factory.core
         if isinstance(message, Transaction):
-            # The decoded message is this call's alone: the core may keep it (owned).
+            # The decoded message is this call's alone (owned): the core may keep it or
+            # make it its answer (the ORDER_ACK or REJECT is the request, changed).
             notices = core.transaction(session, message, in_flight, owned=True)
         elif isinstance(message, InstrumentRequest):
             notices = core.instrument_request(session, message)
@@ -183,6 +213,25 @@ class OESProtocol(CRMDServerProtocol):
     def msg_transaction(self, message: Transaction) -> None:
         self._request(message, self.factory.core.is_counted(message))
 
+    # -- durable state: replies wait for the turn's commit (--state) ---------------------
+
+    def sendMessage(self, message: Message) -> None:
+        committer = getattr(self.factory, "committer", None)
+        if committer is None:
+            super().sendMessage(message)
+            return
+        frame = self.connection.send(message)
+        if self.logFrames:
+            self._logFrame("out", message, frame)
+        if self.transport is not None:
+            committer.hold(self.transport, frame)
+
+    def loseConnection(self) -> None:
+        committer = getattr(self.factory, "committer", None)
+        if committer is not None:
+            committer.flush()  # what was sent before the close is written first
+        super().loseConnection()
+
     def unhandledMessage(self, message: Message) -> None:
         self.log.warn(
             "{peer}: the OES does not take {name} ({type_char!r}); ignored",
@@ -199,6 +248,9 @@ class OESFactory(CRMDFactory):
     """
 
     protocol = OESProtocol
+    #: With ``--state``: commits the core's journal before the replies are written
+    #: (shared by the listeners of one core).
+    committer: TurnCommitter | None = None
 
     def __init__(
         self,
@@ -215,6 +267,13 @@ class OESFactory(CRMDFactory):
 
     #: Seconds between checks for time-driven engine events (DAY expiry).
     tickInterval: float = 1.0
+
+    def buildProtocol(self, addr: IAddress | None) -> Any:
+        """A connection; refused (closed at once) while an ``oes_down`` fault runs."""
+        control = self.control
+        if control is not None and control.faults and control.faults.oes_refuses():
+            return None
+        return super().buildProtocol(addr)
 
     def tick(self) -> None:
         """Let the core's time-driven events happen and log what it reports."""

@@ -37,6 +37,7 @@ class Options(ConfigFileMixin, SecretOptionsMixin, usage.Options):
         ["oes", None, "127.0.0.1:4445", "Primary OES address HOST:PORT sent to clients."],
         ["secondary-oes", None, "", "Secondary (fail-over) OES address HOST:PORT."],
         ["mds", None, "", "Market-data server address HOST:PORT sent to clients, if any."],
+        ["secondary-mds", None, "", "Secondary market-data server address HOST:PORT, if any."],
     ]
     takesBook = False  # the AES has no instruments and no matching engine
 
@@ -50,6 +51,7 @@ def build(options: usage.Options, reactor: Any) -> tuple[AESFactory, Listener]:
         primary_oes=check_address(options["oes"], "oes"),
         secondary_oes=check_address(options["secondary-oes"], "secondary-oes"),
         primary_mds=check_address(options["mds"], "mds"),
+        secondary_mds=check_address(options["secondary-mds"], "secondary-mds"),
     )
     factory = AESFactory(core, wireTrace=bool(options["wire-trace"]))
     factory.logFrames = log_frames_from(options)

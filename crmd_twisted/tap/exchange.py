@@ -24,11 +24,16 @@ from crmd_twisted.tap.common import (
     keys_from,
     log_frames_from,
 )
+from crmd_twisted.mds import MDSFactory
 from crmd_twisted.tap.oes import (
     OESOptionsMixin,
     OESService,
+    attach_state,
+    build_admin,
     build_core,
     build_factory,
+    build_md,
+    open_state,
     run_by_twistd,
 )
 from crmd_twisted.tap.options import ConfigFileMixin
@@ -48,6 +53,12 @@ class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Option
         ["oes-listen", None, "tcp:4445:interface=127.0.0.1", "Endpoint of the primary OES."],
         ["secondary-oes-listen", None, None, "Endpoint of a secondary OES (same order book)."],
         ["advertise-host", None, "127.0.0.1", "Host name the AES gives clients for the OES."],
+        ["md-listen", None, "tcp:4446:interface=127.0.0.1",
+         "Endpoint of the primary OES's market-data server (empty: none)."],
+        ["secondary-md-listen", None, None,
+         "Endpoint of the secondary OES's market-data server (with --secondary-oes-listen)."],
+        ["admin", None, "tcp:4480:interface=127.0.0.1",
+         "Endpoint of the admin HTTP API (docs/admin-api.md); an empty value turns it off."],
     ]
 
 
@@ -63,18 +74,37 @@ class ExchangeService(OESService):
         advertise_host: str,
     ) -> None:
         super().__init__(oes)
+        #: The market-data listeners: index 0 primary, 1 secondary (either may be absent).
+        self.md_listeners: dict[int, Listener] = {}
         self.aes = aes
         self.aes_listener = aes_listener
         self.oes_listeners = oes_listeners
         self.advertise_host = advertise_host
+        #: The admin API's listener (None without ``--admin``).
+        self.admin_listener: Listener | None = None
         for listener in oes_listeners:
             listener.setServiceParent(self)
         aes_listener.setServiceParent(self)
+
+    def add_market_data(self, index: int, factory: MDSFactory, listener: Listener) -> None:
+        """The MDS of OES *index*; the AES advertises the address it binds."""
+        self.md_factories.append(factory)
+        self.md_listeners[index] = listener
+        listener.setServiceParent(self)
 
     def startService(self) -> None:
         super().startService()
         for index, listener in enumerate(self.oes_listeners):
             listener.whenListening().addCallback(self._advertise, index)
+        for index, listener in self.md_listeners.items():
+            listener.whenListening().addCallback(self._advertise_md, index)
+
+    def _advertise_md(self, port: IListeningPort, index: int) -> None:
+        address = f"{self.advertise_host}:{port.getHost().port}"  # type: ignore[attr-defined]
+        if index == 0:
+            self.aes.core.primary_mds = address
+        else:
+            self.aes.core.secondary_mds = address
 
     def _advertise(self, port: IListeningPort, index: int) -> None:
         address = f"{self.advertise_host}:{port.getHost().port}"  # type: ignore[attr-defined]
@@ -110,7 +140,23 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
             Listener(endpoint_from(reactor, description, option), factory, f"oes{index}",
                      option=option, tool="crmd-exchange")
         )
-    return ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    committer = open_state(options, core, reactor)
+    service = ExchangeService(aes_factory, factories, aes_listener, listeners, host)
+    attach_state(service, factories, committer)
+    md_options = ["md-listen", "secondary-md-listen"]
+    if options["secondary-md-listen"] and not options["secondary-oes-listen"]:
+        raise ConfigError("--secondary-md-listen: needs --secondary-oes-listen")
+    for index, option in enumerate(md_options):
+        md = build_md(options, core, reactor, option, "crmd-exchange")
+        if md is not None:
+            service.add_market_data(index, *md)
+    admin = build_admin(
+        options, reactor, core, [aes_factory, *factories, *service.md_factories], "crmd-exchange"
+    )
+    service.admin_listener = admin
+    if admin is not None:
+        admin.setServiceParent(service)
+    return service
 
 
 def makeService(options: usage.Options) -> IService:
