@@ -400,6 +400,78 @@ def start_server(cmd: list[str], tmp: Path, name: str, port: int) -> subprocess.
     return proc
 
 
+def serve_role(args: argparse.Namespace) -> bool:
+    """Run this process as a server or a client phase if asked to; whether it did."""
+    if args.serve_echo:
+        serve_echo(args.serve_echo, per_frame=not args.chunks)
+        return True
+    if args.serve_floor:
+        from floor_oes import serve_floor
+
+        serve_floor(args.serve_floor)
+        return True
+    if args.serve_oes is not None:
+        serve_oes(args.serve_oes)
+        return True
+    if args.client_phase:
+        client_phase(args)
+        return True
+    return False
+
+
+def report(
+    args: argparse.Namespace,
+    tput: dict[str, list[float]],
+    lat: dict[str, list[tuple[float, float, float]]],
+) -> None:
+    """Print the table of medians and the ratios (oes/floor first)."""
+    mode = "on (twistd log file)" if args.log_frames else "off (plugin default)"
+    print(f"\nOES vs bare Twisted echo, 250-byte frames, loopback; OES frame logging {mode}")
+    print(f"median of {args.repeat} runs each (runs: orders/s | p99 us)")
+    print(f"{'':12}{'orders/s':>12}{'p50 us':>9}{'p99 us':>9}{'max us':>9}   runs")
+    med: dict[str, tuple[float, float, float, float]] = {}
+    for who in ("echo", "floor", "oes", *([STATE_ROW] if args.state else []), "chunk echo"):
+        t = median(tput[who])
+        p50, p99, pmax = (median([x[i] for x in lat[who]]) for i in range(3))
+        med[who] = (t, p50, p99, pmax)
+        runs = " ".join(f"{x:,.0f}" for x in tput[who]) + " | " + " ".join(
+            f"{x[1]:.0f}" for x in lat[who]
+        )
+        print(f"{who:12}{t:12,.0f}{p50:9.0f}{p99:9.0f}{pmax:9.0f}   {runs}")
+    print("(floor: benchmarks/floor_oes.py, the least a CPython OES does per order - the "
+          "baseline;\n echo: per-frame echo; chunk echo: whole reads written back, the "
+          "transport ceiling)")
+    f_t = med["oes"][0] / med["floor"][0]
+    f99 = med["oes"][2] / med["floor"][2]
+    spread_t = " ".join(f"{o / f:.2f}" for o, f in zip(tput["oes"], tput["floor"], strict=True))
+    spread_99 = " ".join(
+        f"{o[1] / f[1]:.2f}" for o, f in zip(lat["oes"], lat["floor"], strict=True)
+    )
+    print(f"\nthroughput oes/floor = {f_t:.2f}   (goal >= 0.5: {'met' if f_t >= 0.5 else 'MISSED'};"
+          f" per run {spread_t})")
+    print(f"p99 oes/floor        = {f99:.2f}   (goal <= 1.5: {'met' if f99 <= 1.5 else 'MISSED'};"
+          f" per run {spread_99})")
+    print(f"p50 oes/floor        = {med['oes'][1] / med['floor'][1]:.2f}")
+    print(f"throughput floor/echo = {med['floor'][0] / med['echo'][0]:.3f}")
+    r_t = med["oes"][0] / med["echo"][0]
+    r50 = med["oes"][1] / med["echo"][1]
+    r99 = med["oes"][2] / med["echo"][2]
+    print(f"throughput oes/echo = {r_t:.3f}")
+    print(f"p50 oes/echo        = {r50:.2f}")
+    print(f"p99 oes/echo        = {r99:.2f}")
+    print(f"throughput oes/chunk echo = {med['oes'][0] / med['chunk echo'][0]:.3f}")
+    if args.state:
+        r_s = med[STATE_ROW][0] / med["oes"][0]
+        runs = " ".join(f"{a / b:.2f}" for a, b in zip(tput[STATE_ROW], tput["oes"], strict=True))
+        print(f"throughput oes --state / oes = {r_s:.3f}   (goal >= 0.7: "
+              f"{'met' if r_s >= 0.7 else 'MISSED'}; per run: {runs})")
+        print(f"p99 oes --state / oes        = {med[STATE_ROW][2] / med['oes'][2]:.2f}")
+    print(
+        f"(window {args.window}, {args.orders} orders; latency at {args.rate:.0f}/s, "
+        f"{args.latency_orders} orders, first 10% skipped)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=100_000, help="orders of the throughput runs")
@@ -422,19 +494,7 @@ def main() -> None:
     ap.add_argument("--serve-oes", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    if args.serve_echo:
-        serve_echo(args.serve_echo, per_frame=not args.chunks)
-        return
-    if args.serve_floor:
-        from floor_oes import serve_floor
-
-        serve_floor(args.serve_floor)
-        return
-    if args.serve_oes is not None:
-        serve_oes(args.serve_oes)
-        return
-    if args.client_phase:
-        client_phase(args)
+    if serve_role(args):
         return
     if not 1 <= args.repeat <= len(ACCOUNTS) // 2:
         ap.error(f"--repeat must be 1..{len(ACCOUNTS) // 2}")
@@ -508,51 +568,7 @@ def main() -> None:
 
     for w in warnings:
         print(f"WARNING {w} (see {tmp / 'oes.log'})")
-    mode = "on (twistd log file)" if args.log_frames else "off (plugin default)"
-    print(f"\nOES vs bare Twisted echo, 250-byte frames, loopback; OES frame logging {mode}")
-    print(f"median of {args.repeat} runs each (runs: orders/s | p99 us)")
-    print(f"{'':12}{'orders/s':>12}{'p50 us':>9}{'p99 us':>9}{'max us':>9}   runs")
-    med: dict[str, tuple[float, float, float, float]] = {}
-    for who in ("echo", "floor", "oes", *([STATE_ROW] if args.state else []), "chunk echo"):
-        t = median(tput[who])
-        p50, p99, pmax = (median([x[i] for x in lat[who]]) for i in range(3))
-        med[who] = (t, p50, p99, pmax)
-        runs = " ".join(f"{x:,.0f}" for x in tput[who]) + " | " + " ".join(
-            f"{x[1]:.0f}" for x in lat[who]
-        )
-        print(f"{who:12}{t:12,.0f}{p50:9.0f}{p99:9.0f}{pmax:9.0f}   {runs}")
-    print("(floor: benchmarks/floor_oes.py, the least a CPython OES does per order - the "
-          "baseline;\n echo: per-frame echo; chunk echo: whole reads written back, the "
-          "transport ceiling)")
-    f_t = med["oes"][0] / med["floor"][0]
-    f99 = med["oes"][2] / med["floor"][2]
-    spread_t = " ".join(f"{o / f:.2f}" for o, f in zip(tput["oes"], tput["floor"], strict=True))
-    spread_99 = " ".join(
-        f"{o[1] / f[1]:.2f}" for o, f in zip(lat["oes"], lat["floor"], strict=True)
-    )
-    print(f"\nthroughput oes/floor = {f_t:.2f}   (goal >= 0.5: {'met' if f_t >= 0.5 else 'MISSED'};"
-          f" per run {spread_t})")
-    print(f"p99 oes/floor        = {f99:.2f}   (goal <= 1.5: {'met' if f99 <= 1.5 else 'MISSED'};"
-          f" per run {spread_99})")
-    print(f"p50 oes/floor        = {med['oes'][1] / med['floor'][1]:.2f}")
-    print(f"throughput floor/echo = {med['floor'][0] / med['echo'][0]:.3f}")
-    r_t = med["oes"][0] / med["echo"][0]
-    r50 = med["oes"][1] / med["echo"][1]
-    r99 = med["oes"][2] / med["echo"][2]
-    print(f"throughput oes/echo = {r_t:.3f}")
-    print(f"p50 oes/echo        = {r50:.2f}")
-    print(f"p99 oes/echo        = {r99:.2f}")
-    print(f"throughput oes/chunk echo = {med['oes'][0] / med['chunk echo'][0]:.3f}")
-    if args.state:
-        r_s = med[STATE_ROW][0] / med["oes"][0]
-        runs = " ".join(f"{a / b:.2f}" for a, b in zip(tput[STATE_ROW], tput["oes"], strict=True))
-        print(f"throughput oes --state / oes = {r_s:.3f}   (goal >= 0.7: "
-              f"{'met' if r_s >= 0.7 else 'MISSED'}; per run: {runs})")
-        print(f"p99 oes --state / oes        = {med[STATE_ROW][2] / med['oes'][2]:.2f}")
-    print(
-        f"(window {args.window}, {args.orders} orders; latency at {args.rate:.0f}/s, "
-        f"{args.latency_orders} orders, first 10% skipped)"
-    )
+    report(args, tput, lat)
     if args.profile:
         import pstats
 

@@ -80,6 +80,29 @@ class FloorBook:
         return qty
 
 
+def field_problem(v: list[Any], now: int, duplicate: bool, known_symbol: bool) -> int:
+    """The reject code of an unpacked NEW's header and fields (0: none)."""
+    if v[0] != b"T" or v[2] != FRAME or v[_MTYPE] != _ORDER_NEW:
+        return 1
+    if v[_ACCOUNT] <= 0:
+        return 2
+    if v[_OID] <= 0 or duplicate:
+        return 3
+    if not known_symbol:
+        return 26
+    if v[_OTYPE] != 1:
+        return 13
+    if v[_SIDE] not in (1, 2):
+        return 18
+    if not 1 <= v[_TIF] <= 4:
+        return 35
+    if v[_TSID] != 0 or v[_KEY] != 0:
+        return 4
+    if abs(now - v[_SENDING_TIME]) > _MAX_AGE_NS:
+        return 5
+    return 0
+
+
 def floor_protocol() -> type[Any]:
     """A fresh floor OES protocol class (its books shared by its connections)."""
     from twisted.internet import protocol
@@ -108,26 +131,8 @@ def floor_protocol() -> type[Any]:
             reserved = self.reserved
             now = clock()
             account, oid, sym = v[_ACCOUNT], v[_OID], v[_SYM]
-            reason = 0
             inst = _INSTRUMENTS.get(sym)
-            if v[0] != b"T" or v[2] != FRAME or v[_MTYPE] != _ORDER_NEW:
-                reason = 1
-            elif account <= 0:
-                reason = 2
-            elif oid <= 0 or (account, oid) in reserved:
-                reason = 3
-            elif inst is None:
-                reason = 26
-            elif v[_OTYPE] != 1:
-                reason = 13
-            elif v[_SIDE] not in (1, 2):
-                reason = 18
-            elif not 1 <= v[_TIF] <= 4:
-                reason = 35
-            elif v[_TSID] != 0 or v[_KEY] != 0:
-                reason = 4
-            elif abs(now - v[_SENDING_TIME]) > _MAX_AGE_NS:
-                reason = 5
+            reason = field_problem(v, now, (account, oid) in reserved, inst is not None)
             if not reason:
                 assert inst is not None
                 x = v[_PRICE] * inst[0]

@@ -292,16 +292,20 @@ class OrderEntry(Amender):
             return self._new(cmd, risk_check, ev)
         fp = cmd.price
         x = fp * book.pk
-        if not 0.5 <= x < 1e15:  # also NaN; the slow path rejects
+        y = cmd.order_qty * book.qk
+        # (range first: also NaN, which round() refuses; the slow path rejects)
+        if not (0.5 <= x < 1e15 and 0.5 <= y < 1e15):
             return self._new(cmd, risk_check, ev)
         price = round(x)
-        if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE_TOL:
-            return self._new(cmd, risk_check, ev)
-        x = cmd.order_qty * book.qk
-        if not 0.5 <= x < 1e15:
-            return self._new(cmd, risk_check, ev)
-        qty = round(x)
-        if qty < book.min_lots or qty > book.max_lots or abs(x - qty) > 1e-9 + x * 4.5e-16:
+        qty = round(y)
+        if (
+            price < 1
+            or abs(x - price) > 1e-9 + x * 4.5e-16
+            or fp < _MIN_PRICE_TOL
+            or qty < book.min_lots
+            or qty > book.max_lots
+            or abs(y - qty) > 1e-9 + y * 4.5e-16
+        ):
             return self._new(cmd, risk_check, ev)
         if limit_risk is not None:
             # the RiskQuery's reserve_price and qty: ticks and lots back to floats
