@@ -16,13 +16,17 @@ from crmd_twisted.engine import Instrument, MatchingEngine
 from crmd_twisted.oes.core import OrderEntryCore
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.tap.common import (
+    LimitsOptionsMixin,
     Listener,
     SecretOptionsMixin,
     check_positive_float,
     endpoint_from,
     fail,
+    harden,
     keys_from,
+    limits_from,
     log_frames_from,
+    throttle_policy_from,
 )
 from crmd_twisted.tap.options import (
     ConfigFileMixin,
@@ -57,7 +61,9 @@ class OESOptionsMixin:
     numberOptions: tuple[str, ...] = ("match-delay",)
 
 
-class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(
+    ConfigFileMixin, OESOptionsMixin, LimitsOptionsMixin, SecretOptionsMixin, usage.Options
+):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Order Entry server simulator: logon with the AES key, instrument, "
@@ -176,8 +182,11 @@ def makeService(options: usage.Options) -> IService:
     try:
         core = build_core(options)
         factory = build_factory(options, core)
+        limits = limits_from(options)
+        harden([factory], limits, throttle_policy_from(options))
         listener = Listener(
-            endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
+            endpoint_from(reactor, options["listen"], "listen", limits.backlog), factory, "oes",
+            tool="crmd-oes",
         )
     except ConfigError as e:
         raise fail("crmd-oes", str(e)) from None
