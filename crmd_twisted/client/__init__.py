@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from crmd_twisted.client.events import ClientEvent, EventKind, SessionState
     from crmd_twisted.client.orders import OrderState, OrderTracker, TrackedOrder
     from crmd_twisted.client.protocol import CRMDClientFactory, CRMDClientProtocol, Credentials
+    from crmd_twisted.client.connector import endpoint_factory_from
     from crmd_twisted.client.session import CRMDClient, parse_address
 
 #: public name -> the module that defines it
@@ -46,6 +47,7 @@ _HOMES = {
     "NotConnected": "errors",
     "RequestRejected": "errors",
     "RequestTimeout": "errors",
+    "endpoint_factory_from": "connector",
 }
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "RequestTimeout",
     "SessionState",
     "TrackedOrder",
+    "endpoint_factory_from",
     "parse_address",
 ]
 
