@@ -390,8 +390,11 @@ class CRMDProtocol(Protocol):
         if self._closing:
             return
         events = self.connection.receive_data(data, self.clock.seconds())
-        if self._held is not None:
-            self._held.extend(events)  # still paused: after those received before
+        if self._outputPaused:  # (a TLS transport may still deliver what it decrypted)
+            if self._held is None:
+                self._held = events
+            else:
+                self._held.extend(events)  # after those received before
         else:
             self._dispatch(events)
         self._rearm()
