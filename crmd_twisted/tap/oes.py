@@ -24,13 +24,17 @@ from crmd_twisted.oes.journal import InputClock, JournalingCore, ReplayError
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.oes.state import StateError, StateFile, SyncMode, TurnCommitter
 from crmd_twisted.tap.common import (
+    LimitsOptionsMixin,
     Listener,
     SecretOptionsMixin,
     check_positive_float,
     endpoint_from,
     fail,
+    harden,
     keys_from,
+    limits_from,
     log_frames_from,
+    throttle_policy_from,
 )
 from crmd_twisted.wire.enums import RejectCode
 from crmd_twisted.tap.options import (
@@ -79,7 +83,9 @@ class OESOptionsMixin:
     numberOptions: tuple[str, ...] = ("match-delay",)
 
 
-class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(
+    ConfigFileMixin, OESOptionsMixin, LimitsOptionsMixin, SecretOptionsMixin, usage.Options
+):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Order Entry server simulator: logon with the AES key, instrument, "
@@ -312,8 +318,11 @@ def makeService(options: usage.Options) -> IService:
     try:
         core = build_core(options)
         factory = build_factory(options, core)
+        limits = limits_from(options)
+        harden([factory], limits, throttle_policy_from(options))
         listener = Listener(
-            endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
+            endpoint_from(reactor, options["listen"], "listen", limits.backlog), factory, "oes",
+            tool="crmd-oes",
         )
         committer = open_state(options, core, reactor)
         md = build_md(options, core, reactor, "md-listen", "crmd-oes")
