@@ -54,7 +54,8 @@ class Exchange:
         self.server = start_twistd(
             "crmd-exchange",
             [f"--aes-listen=tcp:{self.aes_port}:interface=127.0.0.1",
-             f"--oes-listen=tcp:{self.oes_port}:interface=127.0.0.1", *extra],
+             f"--oes-listen=tcp:{self.oes_port}:interface=127.0.0.1",
+             "--md-listen=", "--admin=", *extra],
             folder,
         )
         wait_listening(self.server, self.aes_port)

@@ -129,7 +129,8 @@ class HostileInputTests(ReactorFriendly, unittest.TestCase):
         self.server = start_twistd(
             "crmd-exchange",
             [f"--aes-listen=tcp:{self.aes_port}:interface=127.0.0.1",
-             f"--oes-listen=tcp:{self.oes_port}:interface=127.0.0.1"],
+             f"--oes-listen=tcp:{self.oes_port}:interface=127.0.0.1",
+             "--md-listen=", "--admin="],  # no fixed ports in a test
             self.folder,
         )
         self.addCleanup(stop, self.server)

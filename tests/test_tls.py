@@ -36,7 +36,8 @@ class TLSFlowTests(TrialTestCase):
         key, cert, roots = make_certificate(folder)
         ssl = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
         options = tap_exchange.Options()
-        options.parseOptions([f"--aes-listen={ssl}", f"--oes-listen={ssl}"])
+        options.parseOptions([f"--aes-listen={ssl}", f"--oes-listen={ssl}", "--md-listen=",
+                              "--admin="])
         service = tap_exchange.build(options, reactor)
         service.startService()
         self.addCleanup(service.stopService)

@@ -290,7 +290,8 @@ def build_md(
     factory = market_data_for(core, wireTrace=bool(options["wire-trace"]))
     factory.logFrames = log_frames_from(options)
     listener = Listener(
-        endpoint_from(reactor, description, option), factory, option, option=option, tool=tool
+        endpoint_from(reactor, description, option, limits_from(options).backlog), factory, option,
+        option=option, tool=tool
     )
     return factory, listener
 def build_admin(
@@ -301,7 +302,7 @@ def build_admin(
     description = options["admin"]
     if not description:
         return None
-    endpoint = endpoint_from(reactor, description, "admin")
+    endpoint = endpoint_from(reactor, description, "admin", limits_from(options).backlog)
     token = options["admin-token"]
     if token is not None and (not token or not token.isascii() or not token.isprintable()):
         raise ConfigError("--admin-token: must be printable ASCII text, not empty")
