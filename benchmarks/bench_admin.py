@@ -194,7 +194,7 @@ def main() -> None:
                  "crmd-exchange", "--accounts", str(folder / "accounts.toml"),
                  f"--aes-listen=tcp:{aes}:interface={HOST}",
                  f"--oes-listen=tcp:{oes}:interface={HOST}",
-                 f"--admin=tcp:{admin}:interface={HOST}"],
+                 f"--admin=tcp:{admin}:interface={HOST}", "--md-listen="],
                 cwd=folder, stdout=out, stderr=subprocess.STDOUT,
             )
         try:

@@ -17,7 +17,18 @@ Everything that can go wrong with the stream has one hook:
 * :meth:`partialFrameTimedOut` - part of a frame waited longer than
   :attr:`partialFrameTimeout`;
 * :meth:`timeoutConnection` - no data for :attr:`idleTimeout` seconds;
-* :meth:`logonTimedOut` - a logon expected with ``expectLogon`` did not complete.
+* :meth:`logonTimedOut` - a logon expected with ``expectLogon`` did not complete;
+* :meth:`outputStalled` - with back-pressure on, the peer did not read what was
+  sent for too long (see below); the connection is aborted afterwards.
+
+Back-pressure (:meth:`enableBackPressure`, servers switch it on): the protocol
+registers itself as the transport's streaming producer.  When the transport's
+unsent output goes over its buffer size it calls :meth:`pauseProducing`: the
+protocol stops reading from the peer (what it sends waits in the kernel) and
+stops dispatching what it already received; when the output drained,
+:meth:`resumeProducing` carries on.  An output that stays paused longer than the
+grace period, or grows by more than the unsent bound while paused
+(:class:`~crmd_twisted.session.limits.OutputGuard`), closes the connection.
 
 Outgoing messages go through :meth:`sendMessage`, which numbers them per
 connection (``msg_seq_num``; ``last_seq_num`` of a logon) without changing
@@ -39,6 +50,9 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+if TYPE_CHECKING:
+    from crmd_twisted.session import Event
+
 from crmd_twisted.session import (
     DEFAULT_MAX_LENGTH,
     BufferOverflow,
@@ -51,13 +65,23 @@ from crmd_twisted.session import (
     Role,
     UnframeableStream,
 )
+from crmd_twisted.session.limits import Admission, ConnectionAdmission, OutputGuard, Stall
+from crmd_twisted.session.ratelimit import IncidentKind, LogRateLimiter
+from crmd_twisted.session.throttle import LogonThrottle
 from crmd_twisted.wire import FrameLengthError, Message, WireError, decode
 
 if TYPE_CHECKING:
     from crmd_twisted.control.admin import ExchangeControl
     from crmd_twisted.control.shell import FaultInjection
 
-__all__ = ["CRMDFactory", "CRMDProtocol", "cancel_call", "now_ns"]
+__all__ = [
+    "CRMDFactory",
+    "CRMDProtocol",
+    "RefusedConnection",
+    "cancel_call",
+    "held_back_note",
+    "now_ns",
+]
 
 #: message NAME -> handler method name (the concatenation done once per type)
 _HANDLER_NAMES: dict[str, str] = {}
@@ -67,6 +91,13 @@ def cancel_call(call: IDelayedCall | None) -> None:
     """Cancel *call* if it is still pending (the one place of that idiom)."""
     if call is not None and call.active():
         call.cancel()
+
+
+def held_back_note(held_back: int) -> str:
+    """The tail of a rate-limited log line: how many like it were not logged."""
+    if not held_back:
+        return ""
+    return " ({held_back} more like this since the last line)"
 
 
 def now_ns(clock: IReactorTime | None = None) -> int:
@@ -117,6 +148,15 @@ class CRMDProtocol(Protocol):
         self._timerDeadline: float | None = None
         self.peer = "?"
         self._frameLogFormats: dict[tuple[str, str, int], str] = {}
+        #: Back-pressure state (None: off, see :meth:`enableBackPressure`).
+        self.outputGuard: OutputGuard | None = None
+        self._outputPaused = False
+        # events received but not dispatched while the output is paused
+        self._held: list[Event] | None = None
+        self._abortCall: IDelayedCall | None = None
+        self._aborted = False
+        #: The source address the factory's admission counted this connection under.
+        self.admittedFrom: str | None = None
 
     @property
     def sentSeqNum(self) -> int:
@@ -167,18 +207,124 @@ class CRMDProtocol(Protocol):
         connections = getattr(self.factory, "connections", None)
         if connections is not None:
             connections.discard(self)
+        if self.admittedFrom is not None:
+            admission = getattr(self.factory, "admission", None)
+            if admission is not None:
+                admission.release(self.admittedFrom)
+            self.admittedFrom = None
         self.connection.close()
+        self._held = None
+        cancel_call(self._abortCall)
+        self._abortCall = None
         self._rearm()
 
     def loseConnection(self) -> None:
-        """Stop dispatching what is still buffered and close once written."""
+        """Stop dispatching what is still buffered and close once written.
+
+        With back-pressure on and the output paused, the connection is aborted
+        if what is buffered is not written within the grace period.
+        """
         self._closing = True
+        self._held = None
         self.connection.close()
         self._rearm()
         if self.faults is not None and self.faults.holds_close():
             return  # frames held back by a delay fault go first
-        if self.transport is not None:
-            self.transport.loseConnection()
+        transport: Any = self.transport  # a consumer too (ITransport does not say so)
+        if transport is None:
+            return
+        guard = self.outputGuard
+        if guard is not None:
+            transport.unregisterProducer()  # else the transport never closes
+            if self._outputPaused and self._abortCall is None:
+                self._abortCall = self.clock.callLater(guard.grace, self._abortUnread)
+        transport.loseConnection()
+
+    # -- back-pressure (IPushProducer for the transport) -----------------------------------
+
+    def enableBackPressure(self, guard: OutputGuard, highWater: int | None = None) -> None:
+        """Stop reading while the peer does not read; close it after *guard*'s limits.
+
+        *highWater*: unsent bytes above which reading stops (the transport's
+        ``bufferSize``; its own default when None).  Call from ``connectionMade``.
+        """
+        transport: Any = self.transport
+        if transport is None or self.outputGuard is not None:
+            return
+        self.outputGuard = guard
+        if highWater is not None and hasattr(transport, "bufferSize"):
+            transport.bufferSize = highWater
+        transport.registerProducer(self, True)
+
+    def pauseProducing(self) -> None:
+        """The transport's unsent output is over its buffer size: stop reading."""
+        guard = self.outputGuard
+        if guard is None or self._outputPaused or self._closing:
+            return
+        self._outputPaused = True
+        guard.pause(self.clock.seconds())
+        transport: Any = self.transport  # a push producer too
+        if transport is not None:
+            transport.pauseProducing()
+        self._rearm()
+
+    def resumeProducing(self) -> None:
+        """The output drained: read again, first what is already received."""
+        guard = self.outputGuard
+        if guard is None or not self._outputPaused:
+            return
+        self._outputPaused = False
+        guard.resume()
+        if self._closing:
+            return
+        transport: Any = self.transport
+        if transport is not None:
+            transport.resumeProducing()
+        held, self._held = self._held, None
+        if held:
+            self._dispatch(held)
+        self._rearm()
+
+    def stopProducing(self) -> None:
+        """The transport is going away (``connectionLost`` follows)."""
+
+    def outputStalled(self, stall: Stall) -> None:
+        """The peer did not read for too long; by default log (the connection is then aborted)."""
+        guard = self.outputGuard
+        self.log.warn(
+            "{peer}: closing, the client does not read: {why} "
+            "({unsent} bytes written since its output went over the mark, grace {grace}s)",
+            peer=self.peer,
+            why=stall.value,
+            stall=stall.name,
+            unsent=0 if guard is None else guard.unsent_since_pause,
+            grace=None if guard is None else guard.grace,
+        )
+
+    def _stalled(self, stall: Stall) -> None:
+        if self._aborted:
+            return
+        self.outputStalled(stall)
+        self._abort()
+
+    def _abortUnread(self) -> None:
+        self._abortCall = None
+        if self.transport is not None and self.connected:
+            self.outputStalled(Stall.GRACE_EXPIRED)
+            self._abort()
+
+    def _abort(self) -> None:
+        self._aborted = self._closing = True
+        self._held = None
+        self.connection.close()
+        self._rearm()
+        transport = self.transport
+        if transport is not None:
+            abort = getattr(transport, "abortConnection", None)
+            if abort is not None:
+                abort()
+            else:
+                transport.loseConnection()
 
     def abortConnection(self) -> None:
         """Cut the connection now (no logout, unsent data dropped)."""
@@ -216,10 +362,20 @@ class CRMDProtocol(Protocol):
 
     def nextDeadline(self) -> float | None:
         """When the timer must fire next (subclasses add deadlines of their own)."""
-        return self.connection.next_deadline
+        deadline = self.connection.next_deadline
+        if self._outputPaused and self.outputGuard is not None:
+            stall = self.outputGuard.deadline
+            if stall is not None and (deadline is None or stall < deadline):
+                return stall
+        return deadline
 
     def deadlineReached(self, now: float) -> None:
         """The timer fired at *now*: report the connection's passed deadlines."""
+        if self._outputPaused and self.outputGuard is not None:
+            stall = self.outputGuard.check(now)
+            if stall is not None:
+                self._stalled(stall)
+                return
         for event in self.connection.advance(now):
             if self._closing:
                 return
@@ -255,7 +411,20 @@ class CRMDProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self._closing:
             return
-        for event in self.connection.receive_data(data, self.clock.seconds()):
+        events = self.connection.receive_data(data, self.clock.seconds())
+        if self._outputPaused:  # (a TLS transport may still deliver what it decrypted)
+            if self._held is None:
+                self._held = events
+            else:
+                self._held.extend(events)  # after those received before
+        else:
+            self._dispatch(events)
+        self._rearm()
+
+    def _dispatch(self, events: list[Event]) -> None:
+        """Hand *events* on in order; keep the rest once the output paused."""
+        remaining = iter(events)
+        for event in remaining:
             if self._closing:
                 break
             if isinstance(event, Message):
@@ -267,7 +436,11 @@ class CRMDProtocol(Protocol):
                     self.faults.received(event)
             else:
                 self._connectionEvent(event)
-        self._rearm()
+            if self._outputPaused:
+                held = list(remaining)
+                if held and not self._closing:
+                    self._held = held
+                break
 
     def _connectionEvent(self, event: ConnectionEvent) -> None:
         """Hand a stream or deadline event to its hook."""
@@ -375,6 +548,13 @@ class CRMDProtocol(Protocol):
         frame = self.connection.send(message)
         if self.logFrames:
             self._logFrame("out", message, frame)
+        if self._outputPaused and self.outputGuard is not None:
+            if self._aborted:
+                return
+            stall = self.outputGuard.wrote(len(frame))
+            if stall is not None:
+                self._stalled(stall)
+                return
         if self.transport is not None:
             self.transport.write(frame)
 
@@ -383,6 +563,15 @@ class CRMDProtocol(Protocol):
         return now_ns(self.clock)
 
     # -- logging ---------------------------------------------------------------------------
+
+    def incident(self, kind: IncidentKind) -> int | None:
+        """Whether an incident of *kind* gets a log line now (see the factory's
+        ``logLimiter``): None for no line, else how many were held back before it."""
+        limiter = getattr(self.factory, "logLimiter", None)
+        if limiter is None:
+            return 0
+        held_back: int | None = limiter.allow(kind, self.clock.seconds())
+        return held_back
 
     def _logFrame(self, direction: str, message: Message, frame: bytes | None) -> None:
         """One event per frame; *frame* is None for a received one (it re-encodes
@@ -439,3 +628,66 @@ class CRMDFactory(Factory):
         self.wireTrace = wireTrace
         #: The factory's open connections (protocols add and remove themselves).
         self.connections: set[CRMDProtocol] = set()
+
+    #: Resource limits (a ServerLimits) for the protocols of a server factory; None:
+    #: no back-pressure, budget or idle timeout (the plugins set DEFAULT_LIMITS).
+    limits: Any = None
+    #: Caps on open connections (shared by the factories of one process), or None.
+    admission: ConnectionAdmission | None = None
+    #: Rate limit of the log lines of repeated incidents (shared), or None: every line.
+    logLimiter: LogRateLimiter | None = None
+    #: Failed-logon lock-out (shared by the AES and OES of one process), or None.
+    logonThrottle: LogonThrottle | None = None
+
+    def buildProtocol(self, addr: Any) -> Any:
+        """A new connection, or a :class:`RefusedConnection` over the admission's caps."""
+        admission = self.admission
+        if admission is None:
+            return super().buildProtocol(addr)
+        host = str(getattr(addr, "host", addr))
+        refused = admission.admit(host)
+        if refused is not None:
+            self.connectionRefused(host, refused)
+            return RefusedConnection()
+        proto = super().buildProtocol(addr)
+        if isinstance(proto, CRMDProtocol):
+            proto.admittedFrom = host
+        else:  # pragma: no cover - a protocol class not of this package
+            admission.release(host)
+        return proto
+
+    def connectionRefused(self, host: str, why: Admission) -> None:
+        """A connection from *host* was refused; logs it (rate-limited)."""
+        limiter = self.logLimiter
+        held_back = 0
+        if limiter is not None:
+            now = (self.clock or _reactorClock()).seconds()
+            allowed = limiter.allow(IncidentKind.CONNECTION_REFUSED, now)
+            if allowed is None:
+                return
+            held_back = allowed
+        admission = self.admission
+        CRMDProtocol.log.warn(
+            "refused a connection from {host}: {why} ({total} open, {from_address} from it)"
+            + held_back_note(held_back),
+            host=host,
+            why=why.value,
+            reason=why.name,
+            total=0 if admission is None else admission.total,
+            from_address=0 if admission is None else admission.from_address(host),
+            held_back=held_back,
+        )
+
+
+class RefusedConnection(Protocol):
+    """What a factory builds for a connection over its caps: closed at once."""
+
+    def connectionMade(self) -> None:
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+
+def _reactorClock() -> IReactorTime:
+    from twisted.internet import reactor
+
+    return reactor

@@ -48,6 +48,8 @@ from crmd_twisted.wire.enums import RejectCode
 __all__ = ["ExchangeTestMixin", "ReactorSharingMixin", "SimulatedExchange", "client_ready"]
 
 HOST = "127.0.0.1"
+#: Listen backlog of the simulated servers (Twisted's default of 50 drops bursts).
+BACKLOG = 1024
 
 
 class SimulatedExchange:
@@ -142,9 +144,9 @@ class SimulatedExchange:
     async def start(self) -> SimulatedExchange:
         for index in range(len(self.oes_factories)):
             await self.start_oes(index)
-        self.aes_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
-            self.aes_factory
-        )
+        self.aes_port = await TCP4ServerEndpoint(
+            self.reactor, 0, backlog=BACKLOG, interface=HOST
+        ).listen(self.aes_factory)
         if self.admin:
             self.admin_port = await TCP4ServerEndpoint(self.reactor, 0, interface=HOST).listen(
                 admin_site(self.control, self.admin_token)
@@ -154,7 +156,7 @@ class SimulatedExchange:
     async def start_oes(self, index: int = 0) -> None:
         """(Re)start OES listener *index* (0 primary, 1 secondary) on its old port."""
         port = await TCP4ServerEndpoint(
-            self.reactor, self._oes_port_numbers[index], interface=HOST
+            self.reactor, self._oes_port_numbers[index], backlog=BACKLOG, interface=HOST
         ).listen(self.oes_factories[index])
         self.oes_ports[index] = port
         self._oes_port_numbers[index] = _port_number(port)

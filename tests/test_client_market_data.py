@@ -166,8 +166,10 @@ class FailoverTests(MarketDataTestsBase):
         yield wait_for(lambda: book.bids == [(29000.0, 1.0, 0)])
         frames = record_frames(self.exchange, 1)
         yield defer.ensureDeferred(self.exchange.stop_oes(0))
+        # connected, and the secondary MDS got the re-subscription (the client
+        # counts the connection before its md_subscribe arrives)
         yield wait_for(lambda: client.market_data.connections == 2 and len(client.books) == 2
-                       and client.market_data.feed is not None)
+                       and client.market_data.feed is not None and frames)
         self.assertEqual(client.market_data.last_address, self.exchange.mds_address(1))
         # one frame re-subscribed both; the book is the same object, still current
         self.assertEqual([(s.symbol_enum, s.layers) for s in frames[0].subscriptions][:2],

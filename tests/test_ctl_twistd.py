@@ -50,6 +50,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         f"--aes-listen=tcp:{aes_port}:interface={HOST}",
         f"--oes-listen=tcp:{oes_port}:interface={HOST}",
         f"--admin=tcp:{admin_port}:interface={HOST}", f"--admin-token={TOKEN}",
+        "--md-listen=",  # no fixed port in a test
     ], tmp_path)
     try:
         for port in (aes_port, oes_port, admin_port):

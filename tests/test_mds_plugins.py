@@ -52,7 +52,7 @@ class ExchangeMarketDataTests(ReactorFriendly, unittest.TestCase):
         service = tap_exchange.build(parsed(
             tap_exchange, f"--aes-listen={LOOPBACK0}", f"--oes-listen={LOOPBACK0}",
             f"--secondary-oes-listen={LOOPBACK0}", f"--md-listen={LOOPBACK0}",
-            f"--secondary-md-listen={LOOPBACK0}",
+            f"--secondary-md-listen={LOOPBACK0}", "--admin=",
         ), reactor)
         service.privilegedStartService()
         service.startService()

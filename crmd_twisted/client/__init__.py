@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from crmd_twisted.client.market_data import MarketDataRefused
     from crmd_twisted.client.orders import OrderState, OrderTracker, TrackedOrder
     from crmd_twisted.client.protocol import CRMDClientFactory, CRMDClientProtocol, Credentials
+    from crmd_twisted.client.connector import endpoint_factory_from
     from crmd_twisted.client.session import CRMDClient, parse_address
 
 #: public name -> the module that defines it
@@ -48,6 +49,7 @@ _HOMES = {
     "RequestRejected": "errors",
     "RequestTimeout": "errors",
     "MarketDataRefused": "market_data",
+    "endpoint_factory_from": "connector",
 }
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "RequestTimeout",
     "SessionState",
     "TrackedOrder",
+    "endpoint_factory_from",
     "parse_address",
 ]
 

@@ -6,15 +6,23 @@ when there is no grant, connect to the OES :func:`~crmd_twisted.client.routing.t
 in order, log on there, fetch instruments (once) and the open-order listing,
 and only then hand ``ClientService`` a handle - the decisions come from
 :mod:`crmd_twisted.client.routing`.
+
+:func:`endpoint_factory_from` turns a client endpoint string with ``{host}``
+and ``{port}`` in it - ``"tls:{host}:{port}:trustRoots=ca/"`` for TLS - into
+the ``endpoint_factory`` a :class:`~crmd_twisted.client.CRMDClient` takes.
+The client makes *every* connection through it: the AES logon and the OES
+address the AES redirects to, so with a ``tls:`` template the OES is reached
+over TLS as well (both servers must then listen with ``ssl:`` endpoints).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
-from twisted.internet.endpoints import connectProtocol
-from twisted.internet.interfaces import IProtocol, IProtocolFactory
+from twisted.internet.endpoints import clientFromString, connectProtocol
+from twisted.internet.interfaces import IProtocol, IProtocolFactory, IStreamClientEndpoint
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -36,7 +44,37 @@ from crmd_twisted.wire.enums import RejectCode
 if TYPE_CHECKING:
     from crmd_twisted.client.session import CRMDClient
 
-__all__ = ["Connector"]
+__all__ = ["Connector", "endpoint_factory_from"]
+
+#: Shorthands of :func:`endpoint_factory_from`.
+_SHORTHANDS = {"tcp": "tcp:{host}:{port}", "tls": "tls:{host}:{port}"}
+
+
+def endpoint_factory_from(
+    reactor: Any, description: str
+) -> Callable[[str, int], IStreamClientEndpoint]:
+    """An ``endpoint_factory`` for :class:`~crmd_twisted.client.CRMDClient` from a
+    client endpoint string with ``{host}`` and ``{port}`` placeholders.
+
+    ``"tls"`` is short for ``"tls:{host}:{port}"`` (the system's trusted CAs) and
+    ``"tcp"`` for ``"tcp:{host}:{port}"``; ``"tls:{host}:{port}:trustRoots=ca/"``
+    trusts the PEM certificates in folder ``ca/``.  Raises ValueError for a
+    string without both placeholders or one Twisted cannot parse.
+    """
+    template = _SHORTHANDS.get(description.strip().lower(), description)
+    if "{host}" not in template or "{port}" not in template:
+        raise ValueError(f"endpoint {description!r}: needs {{host}} and {{port}} in it")
+
+    def endpoint(host: str, port: int) -> IStreamClientEndpoint:
+        # a colon in an endpoint string separates arguments: escape IPv6 hosts
+        text = template.format(host=host.replace(":", "\\:"), port=port)
+        return clientFromString(reactor, text)
+
+    try:
+        endpoint("127.0.0.1", 1)
+    except Exception as e:  # clientFromString raises many kinds for bad text
+        raise ValueError(f"endpoint {description!r}: {e}") from None
+    return endpoint
 
 log = Logger()
 

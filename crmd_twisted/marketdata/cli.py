@@ -70,7 +70,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--key", type=int, default=0, help="AES key K1 (with --mds)")
     p.add_argument("--session", type=int, default=0, help="trading session id (with --mds)")
     p.add_argument("--symbol", default="BTCUSD", help="instrument name or number")
-    p.add_argument("--depth", type=int, default=10, help="levels per side (1..30)")
+    p.add_argument("--depth", type=int, default=5,
+                   help="levels per side (1..30; up to 5 the frames carry order counts and "
+                        "24 h stats, the 10/20/30-level frames do not)")
     p.add_argument("--once", action="store_true", help="print the first ladder and exit")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for data")
     return p

@@ -24,8 +24,9 @@ from twisted.python.failure import Failure
 from crmd_twisted.oes.core import OrderEntryCore, Session
 from crmd_twisted.oes.notices import NoticeLevel, Notices
 from crmd_twisted.oes.pacing import RequestPacer
-from crmd_twisted.protocol import CRMDFactory
+from crmd_twisted.protocol import CRMDFactory, held_back_note
 from crmd_twisted.server import CRMDServerProtocol
+from crmd_twisted.session.ratelimit import IncidentKind, LogRateLimiter
 from crmd_twisted.wire import (
     ClientLogon,
     CollateralRequest,
@@ -52,10 +53,26 @@ _LEVELS = {level: LogLevel.levelWithName(level.value) for level in NoticeLevel}
 coreLog = Logger(namespace="crmd_twisted.oes.core")
 
 
-def log_notices(log: Logger, notices: Notices) -> None:
-    """Emit the core's *notices* as log events."""
+def log_notices(
+    log: Logger, notices: Notices, limiter: LogRateLimiter | None = None, now: float = 0.0
+) -> None:
+    """Emit the core's *notices* as log events.
+
+    With a *limiter*, at most one line per notice class per interval, with a count
+    of those held back.
+    """
     for notice in notices:
-        log.emit(_LEVELS[notice.LEVEL], notice.FORMAT, **notice.log_fields())
+        if limiter is None:
+            log.emit(_LEVELS[notice.LEVEL], notice.FORMAT, **notice.log_fields())
+            continue
+        held_back = limiter.allow(type(notice).__name__, now)
+        if held_back is not None:
+            log.emit(
+                _LEVELS[notice.LEVEL],
+                notice.FORMAT + held_back_note(held_back),
+                held_back=held_back,
+                **notice.log_fields(),
+            )
 
 
 class OESProtocol(CRMDServerProtocol):
@@ -138,7 +155,14 @@ class OESProtocol(CRMDServerProtocol):
 
     def _loggedOnSession(self, message: Message) -> Session | None:
         if self.session is None or not self.session.alive:
-            self.log.warn("{peer}: {name} before logon", peer=self.peer, name=message.NAME)
+            held_back = self.incident(IncidentKind.BEFORE_LOGON)
+            if held_back is not None:
+                self.log.warn(
+                    "{peer}: {name} before logon" + held_back_note(held_back),
+                    peer=self.peer,
+                    name=message.NAME,
+                    held_back=held_back,
+                )
             self.serverLogout(RejectCode.TRADING_SESSION_INVALID)
             return None
         return self.session
@@ -177,7 +201,7 @@ class OESProtocol(CRMDServerProtocol):
         else:  # pragma: no cover - only the types above are queued
             return
         if notices:
-            log_notices(coreLog, notices)
+            log_notices(coreLog, notices, self.factory.logLimiter, self.clock.seconds())
 
     def nextDeadline(self) -> float | None:
         own = super().nextDeadline()
@@ -233,11 +257,16 @@ class OESProtocol(CRMDServerProtocol):
         super().loseConnection()
 
     def unhandledMessage(self, message: Message) -> None:
+        held_back = self.incident(IncidentKind.UNHANDLED_MESSAGE)
+        if held_back is None:
+            return
         self.log.warn(
-            "{peer}: the OES does not take {name} ({type_char!r}); ignored",
+            "{peer}: the OES does not take {name} ({type_char!r}); ignored"
+            + held_back_note(held_back),
             peer=self.peer,
             name=message.NAME,
             type_char=message.TYPE_CHAR,
+            held_back=held_back,
         )
 
 

@@ -7,7 +7,7 @@ last accepted, and keeps the ledger's reservations in step:
 * answers to the request - ORDER_ACK, REJECT, REPLACED, the CANCELLED of a user
   cancel - go to the requesting session;
 * fills and engine-initiated cancels go to every live session of the account
-  that owns the order.
+  that owns the order, each with that session's own key and session id.
 
 Pure code: it sends through each session's ``send`` callable and reports what is
 worth logging as :mod:`~crmd_twisted.oes.notices`.
@@ -38,7 +38,7 @@ from crmd_twisted.oes.notices import (
 )
 from crmd_twisted.engine.types import fast_constructor
 from crmd_twisted.oes.stored import OrderKey, StoredOrders
-from crmd_twisted.wire import Message, Transaction
+from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
 
 if TYPE_CHECKING:
@@ -113,10 +113,24 @@ class EventPublisher:
             )
         )
 
-    def _deliver(self, account: int, message: Message) -> None:
-        """Send an unsolicited order event to every live session of *account*."""
+    def _deliver(self, account: int, message: Transaction) -> None:
+        """Send an unsolicited order event to every live session of *account*.
+
+        Each session gets it with its own ``session_key`` and ``trading_session_id``
+        (the stored request carries those of the session that entered the order);
+        the session the message already fits gets it as it is, without a copy.
+        """
+        key = message.session_key
+        tsid = message.trading_session_id
         for session in self.by_account.get(account, ()):
-            session.send(message)
+            if session.key == key and session.trading_session_id == tsid:
+                session.send(message)
+            else:
+                session.send(
+                    message.replace(
+                        session_key=session.key, trading_session_id=session.trading_session_id
+                    )
+                )
 
     # -- events --------------------------------------------------------------------------
 

@@ -233,6 +233,7 @@ class Connection:
         try:
             frames = buffer.feed(data)
         except FrameLengthError as error:
+            error.__traceback__ = None  # see _decode
             events = self._decode(error.frames)
             events.append(UnframeableStream(error))
             self._stop_receiving()
@@ -257,6 +258,10 @@ class Connection:
             try:
                 message = decode(frame)
             except WireError as error:
+                # The traceback holds this frame, whose locals hold *events*, which
+                # would hold the error: a reference cycle per bad frame that only
+                # the (rarely run, see tap.oes.tune_gc) cycle collector frees.
+                error.__traceback__ = None
                 append(MalformedFrame(error, frame))
                 continue
             seq = getattr(message, "msg_seq_num", None)

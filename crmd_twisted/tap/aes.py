@@ -10,20 +10,24 @@ from twisted.python import usage
 from crmd_twisted.accounts import ConfigError
 from crmd_twisted.aes import AdminCore, AESFactory
 from crmd_twisted.tap.common import (
+    LimitsOptionsMixin,
     Listener,
     SecretOptionsMixin,
     check_address,
     endpoint_from,
     fail,
+    harden,
     keys_from,
+    limits_from,
     log_frames_from,
+    throttle_policy_from,
 )
 from crmd_twisted.tap.options import ConfigFileMixin, accounts_from, apply_config
 
 __all__ = ["Options", "makeService"]
 
 
-class Options(ConfigFileMixin, SecretOptionsMixin, usage.Options):
+class Options(ConfigFileMixin, LimitsOptionsMixin, SecretOptionsMixin, usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Admin server simulator: checks logons (2FA when an accounts file "
@@ -55,8 +59,11 @@ def build(options: usage.Options, reactor: Any) -> tuple[AESFactory, Listener]:
     )
     factory = AESFactory(core, wireTrace=bool(options["wire-trace"]))
     factory.logFrames = log_frames_from(options)
+    limits = limits_from(options)
+    harden([factory], limits, throttle_policy_from(options))
     listener = Listener(
-        endpoint_from(reactor, options["listen"], "listen"), factory, "aes", tool="crmd-aes"
+        endpoint_from(reactor, options["listen"], "listen", limits.backlog), factory, "aes",
+        tool="crmd-aes",
     )
     return factory, listener
 

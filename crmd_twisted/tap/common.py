@@ -15,16 +15,25 @@ from twisted.python import usage
 from crmd_twisted.address import parse_address
 from crmd_twisted.accounts import AccountDirectory, ConfigError, load_accounts
 from crmd_twisted.keys import DEFAULT_SECRET, SessionKeys
+from crmd_twisted.protocol import CRMDFactory
+from crmd_twisted.session.limits import DEFAULT_LIMITS, ConnectionAdmission, ServerLimits
+from crmd_twisted.session.ratelimit import LogRateLimiter
+from crmd_twisted.session.throttle import LogonThrottle, ThrottlePolicy
 
 __all__ = [
+    "LimitsOptionsMixin",
     "Listener",
     "SecretOptionsMixin",
     "check_address",
     "directory_from",
     "endpoint_from",
     "fail",
+    "harden",
     "keys_from",
+    "limits_from",
     "log_frames_from",
+    "throttle_policy_from",
+    "with_backlog",
 ]
 
 _ADDRESS_WIDTH = 24
@@ -83,10 +92,30 @@ def fail(tool: str, message: str) -> SystemExit:
     return SystemExit(f"{tool}: error: {message}")
 
 
-def endpoint_from(reactor: Any, description: str, option: str) -> IStreamServerEndpoint:
-    """Parse a server endpoint description, e.g. ``tcp:4444:interface=127.0.0.1``."""
+#: Server endpoint types that take ``backlog=``.
+_BACKLOG_ENDPOINTS = frozenset({"tcp", "tcp6", "ssl", "unix"})
+
+
+def with_backlog(description: str, backlog: int | None) -> str:
+    """*description* with ``:backlog=N`` added when it is a TCP / SSL / UNIX endpoint
+    without one (Twisted's own default backlog is 50)."""
+    if not backlog:
+        return description
+    kind = description.split(":", 1)[0].strip().lower()
+    if kind not in _BACKLOG_ENDPOINTS or ":" not in description:
+        return description
+    if any(part.strip().lower().startswith("backlog=") for part in description.split(":")):
+        return description
+    return f"{description}:backlog={backlog}"
+
+
+def endpoint_from(
+    reactor: Any, description: str, option: str, backlog: int | None = None
+) -> IStreamServerEndpoint:
+    """Parse a server endpoint description, e.g. ``tcp:4444:interface=127.0.0.1``
+    (``ssl:`` for TLS; *backlog* is applied when the description sets none)."""
     try:
-        return serverFromString(reactor, description)
+        return serverFromString(reactor, with_backlog(description, backlog))
     except Exception as e:  # serverFromString raises many kinds for bad text
         raise ConfigError(f"--{option}: bad endpoint {description!r}: {e}") from None
 
@@ -148,3 +177,92 @@ def check_positive_float(options: usage.Options, name: str) -> float:
     if value < 0:
         raise ConfigError(f"--{name}: must be >= 0")
     return value
+
+
+class LimitsOptionsMixin:
+    """Resource-limit and logon-throttle options every server takes (docs/hardening.md)."""
+
+    optParameters: list[list[Any]] = [
+        ["backlog", None, str(DEFAULT_LIMITS.backlog),
+         "Listen backlog of endpoints that do not give backlog= themselves."],
+        ["max-connections", None, str(DEFAULT_LIMITS.max_connections),
+         "Most open connections of the process (0: no cap); more are refused."],
+        ["max-connections-per-address", None, str(DEFAULT_LIMITS.max_connections_per_address),
+         "Most open connections from one source address (0: no cap)."],
+        ["idle-timeout", None, "0",
+         "Seconds a logged-on session may send nothing before it is logged out (0: never)."],
+        ["malformed-frame-budget", None, str(DEFAULT_LIMITS.malformed_frame_budget),
+         "Skipped (unknown-type) frames a connection may send before it is logged out "
+         "with 35."],
+        ["log-interval", None, "10",
+         "Seconds between two log lines of one kind of repeated incident (0: every one)."],
+        ["write-high-water", None, str(DEFAULT_LIMITS.write_high_water),
+         "Unsent output bytes above which a connection stops being read from."],
+        ["write-grace", None, "10",
+         "Seconds a connection's output may stay above the high-water mark before it "
+         "is closed."],
+        ["max-unsent", None, str(DEFAULT_LIMITS.max_unsent),
+         "Bytes a connection's output may grow by above the high-water mark before it "
+         "is closed."],
+        ["logon-free-failures", None, str(ThrottlePolicy().free_failures),
+         "Failed logons in a row per address and per account before lock-outs start."],
+        ["logon-lockout", None, "1",
+         "Seconds of the first logon lock-out; each further failure doubles it."],
+        ["logon-max-lockout", None, "900", "Longest logon lock-out in seconds."],
+    ]
+    numberOptions: tuple[str, ...] = (
+        "backlog", "max-connections", "max-connections-per-address", "idle-timeout",
+        "malformed-frame-budget", "log-interval", "write-high-water", "write-grace",
+        "max-unsent", "logon-free-failures", "logon-lockout", "logon-max-lockout",
+    )
+
+
+def _whole(options: usage.Options, name: str) -> int:
+    text = options[name]
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--{name}: expected a whole number, got {text!r}") from None
+    if value < 0 or value != int(value):
+        raise ConfigError(f"--{name}: expected a whole number >= 0, got {text!r}")
+    return int(value)
+
+
+def limits_from(options: usage.Options) -> ServerLimits:
+    """The :class:`ServerLimits` of the parsed options (ConfigError if unusable)."""
+    idle = check_positive_float(options, "idle-timeout")
+    return ServerLimits(
+        backlog=_whole(options, "backlog"),
+        max_connections=_whole(options, "max-connections"),
+        max_connections_per_address=_whole(options, "max-connections-per-address"),
+        idle_timeout=idle or None,
+        malformed_frame_budget=_whole(options, "malformed-frame-budget"),
+        log_interval=check_positive_float(options, "log-interval"),
+        write_high_water=_whole(options, "write-high-water"),
+        write_grace=check_positive_float(options, "write-grace"),
+        max_unsent=_whole(options, "max-unsent"),
+    )
+
+
+def throttle_policy_from(options: usage.Options) -> ThrottlePolicy:
+    """The logon throttle's policy from the parsed options (ConfigError if unusable)."""
+    base = check_positive_float(options, "logon-lockout")
+    most = check_positive_float(options, "logon-max-lockout")
+    if most < base:
+        raise ConfigError("--logon-max-lockout: must be >= --logon-lockout")
+    return ThrottlePolicy(
+        free_failures=_whole(options, "logon-free-failures"), base_lockout=base, max_lockout=most
+    )
+
+
+def harden(factories: list[CRMDFactory], limits: ServerLimits, policy: ThrottlePolicy) -> None:
+    """Give *factories* (the servers of one process) their limits and one shared
+    admission, log limiter and logon throttle."""
+    admission = ConnectionAdmission.from_limits(limits)
+    limiter = LogRateLimiter(limits.log_interval)
+    throttle = LogonThrottle(policy)
+    for factory in factories:
+        factory.limits = limits
+        factory.admission = admission
+        factory.logLimiter = limiter
+        factory.logonThrottle = throttle

@@ -17,12 +17,16 @@ from crmd_twisted.accounts import ConfigError
 from crmd_twisted.aes import AdminCore, AESFactory
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.tap.common import (
+    LimitsOptionsMixin,
     Listener,
     SecretOptionsMixin,
     endpoint_from,
     fail,
+    harden,
     keys_from,
+    limits_from,
     log_frames_from,
+    throttle_policy_from,
 )
 from crmd_twisted.mds import MDSFactory
 from crmd_twisted.tap.oes import (
@@ -41,7 +45,9 @@ from crmd_twisted.tap.options import ConfigFileMixin
 __all__ = ["ExchangeService", "Options", "makeService"]
 
 
-class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(
+    ConfigFileMixin, OESOptionsMixin, LimitsOptionsMixin, SecretOptionsMixin, usage.Options
+):
     synopsis = "[options]"
     longdesc = (
         "Run a whole CRMD test exchange in one process: the Admin server, the Order "
@@ -124,8 +130,10 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
     aes_core = AdminCore(core.directory, keys, primary_oes="", secondary_oes="")
     aes_factory = AESFactory(aes_core, wireTrace=bool(options["wire-trace"]))
     aes_factory.logFrames = log_frames_from(options)
+    limits = limits_from(options)
     aes_listener = Listener(
-        endpoint_from(reactor, options["aes-listen"], "aes-listen"), aes_factory, "aes",
+        endpoint_from(reactor, options["aes-listen"], "aes-listen", limits.backlog),
+        aes_factory, "aes",
         option="aes-listen", tool="crmd-exchange",
     )
     descriptions = [("oes-listen", options["oes-listen"])]
@@ -137,9 +145,11 @@ def build(options: usage.Options, reactor: Any) -> ExchangeService:
         factory = build_factory(options, core)
         factories.append(factory)
         listeners.append(
-            Listener(endpoint_from(reactor, description, option), factory, f"oes{index}",
+            Listener(endpoint_from(reactor, description, option, limits.backlog), factory,
+                     f"oes{index}",
                      option=option, tool="crmd-exchange")
         )
+    harden([aes_factory, *factories], limits, throttle_policy_from(options))
     committer = open_state(options, core, reactor)
     service = ExchangeService(aes_factory, factories, aes_listener, listeners, host)
     attach_state(service, factories, committer)

@@ -24,13 +24,17 @@ from crmd_twisted.oes.journal import InputClock, JournalingCore, ReplayError
 from crmd_twisted.oes.protocol import OESFactory
 from crmd_twisted.oes.state import StateError, StateFile, SyncMode, TurnCommitter
 from crmd_twisted.tap.common import (
+    LimitsOptionsMixin,
     Listener,
     SecretOptionsMixin,
     check_positive_float,
     endpoint_from,
     fail,
+    harden,
     keys_from,
+    limits_from,
     log_frames_from,
+    throttle_policy_from,
 )
 from crmd_twisted.wire.enums import RejectCode
 from crmd_twisted.tap.options import (
@@ -79,7 +83,9 @@ class OESOptionsMixin:
     numberOptions: tuple[str, ...] = ("match-delay",)
 
 
-class Options(ConfigFileMixin, OESOptionsMixin, SecretOptionsMixin, usage.Options):
+class Options(
+    ConfigFileMixin, OESOptionsMixin, LimitsOptionsMixin, SecretOptionsMixin, usage.Options
+):
     synopsis = "[options]"
     longdesc = (
         "Run the CRMD Order Entry server simulator: logon with the AES key, instrument, "
@@ -284,7 +290,8 @@ def build_md(
     factory = market_data_for(core, wireTrace=bool(options["wire-trace"]))
     factory.logFrames = log_frames_from(options)
     listener = Listener(
-        endpoint_from(reactor, description, option), factory, option, option=option, tool=tool
+        endpoint_from(reactor, description, option, limits_from(options).backlog), factory, option,
+        option=option, tool=tool
     )
     return factory, listener
 def build_admin(
@@ -295,7 +302,7 @@ def build_admin(
     description = options["admin"]
     if not description:
         return None
-    endpoint = endpoint_from(reactor, description, "admin")
+    endpoint = endpoint_from(reactor, description, "admin", limits_from(options).backlog)
     token = options["admin-token"]
     if token is not None and (not token or not token.isascii() or not token.isprintable()):
         raise ConfigError("--admin-token: must be printable ASCII text, not empty")
@@ -312,8 +319,11 @@ def makeService(options: usage.Options) -> IService:
     try:
         core = build_core(options)
         factory = build_factory(options, core)
+        limits = limits_from(options)
+        harden([factory], limits, throttle_policy_from(options))
         listener = Listener(
-            endpoint_from(reactor, options["listen"], "listen"), factory, "oes", tool="crmd-oes"
+            endpoint_from(reactor, options["listen"], "listen", limits.backlog), factory, "oes",
+            tool="crmd-oes",
         )
         committer = open_state(options, core, reactor)
         md = build_md(options, core, reactor, "md-listen", "crmd-oes")

@@ -78,8 +78,10 @@ class ConfigFileMixin:
             kinds[flag[0]] = OptionKind.FLAG
         parameters: list[list[Any]] = []
         reflect.accumulateClassList(self.__class__, "optParameters", parameters)
+        numbers: list[str] = []  # every class's numberOptions, not only the first found
+        reflect.accumulateClassList(self.__class__, "numberOptions", numbers)
         for parameter in parameters:
-            number = parameter[0] in getattr(self, "numberOptions", ())
+            number = parameter[0] in numbers
             kinds[parameter[0]] = OptionKind.NUMBER if number else OptionKind.TEXT
         for name in _NOT_IN_FILE:
             kinds.pop(name, None)
