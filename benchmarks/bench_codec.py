@@ -7,6 +7,9 @@ the same values; then :class:`FrameBuffer` fed a mixed stream in 4 KiB
 chunks against a bare loop that reads each header and slices the frame out
 of the whole stream.  Each rate is the best of several repeats.
 
+``--steps``: where decode's time goes beyond the raw unpack (see
+:func:`decode_steps`).
+
 Ours and the ceiling of a row are timed in alternating rounds (ours, ceiling,
 ours, ...), both as a call of a one-argument-free callable, so that a busy
 machine slows both sides alike; each side's rate is its best round.
@@ -14,6 +17,7 @@ machine slows both sides alike; each side's rate is its best round.
 
 from __future__ import annotations
 
+import inspect
 import random
 import struct
 import sys
@@ -134,8 +138,50 @@ def framing_rows(count: int) -> list[tuple[str, float, float]]:
     return [("FrameBuffer mixed 4KiB", rate(ours, 1, 7) * frames, rate(bare, 1, 7) * frames)]
 
 
+def decode_steps(n: int) -> list[tuple[str, float, float]]:
+    """Where ``decode(frame)`` spends its time beyond the raw unpack, step by step.
+
+    Each row adds one step of the generated decoder to the one before, timed
+    against the raw ``unpack_from`` ceiling in alternating rounds: the decode
+    struct's unpack alone (text runs read as one ``bytes``), + the instance and
+    one slot store per field, + the text conversions (the generated
+    ``_decode_frame``), + the dispatch on the type byte (``decode``).
+    """
+    rows = []
+    for name, msg in sample_messages().items():
+        cls = type(msg)
+        frame = msg.encode()
+        ceiling = struct.Struct(cls.STRUCT.format).unpack_from
+        fn = cls._decode_frame
+        code = fn.__code__
+        ns = fn.__globals__
+        unpack = ns["_unpack"]
+        src = inspect.getsource(fn)
+        stores = src.split("= _unpack(frame)")[0].split("try:")[1].strip()
+        env = dict(ns)
+        # the generated decoder without its text conversions
+        body = f"    o = _new(_cls)\n    {stores} = _unpack(frame)\n    return o\n"
+        exec(f"def _slots(frame):\n{body}", env)
+        slots_only = env["_slots"]
+        assert code is not None
+        for label, func in (
+            ("unpack (decode struct)", lambda u=unpack, f=frame: u(f)),
+            ("+ instance, slot stores", lambda s=slots_only, f=frame: s(f)),
+            ("+ text (_decode_frame)", lambda d=fn, f=frame: d(f)),
+            ("+ dispatch (decode)", lambda f=frame: decode(f)),
+        ):
+            ours, ceil = paired_rates(func, lambda u=ceiling, f=frame: u(f), n, rounds=7)  # type: ignore[misc]
+            rows.append((f"{name[:11]} {label}", ours, ceil))
+    return rows
+
+
 def main() -> int:
     n = 50_000
+    if "--steps" in sys.argv:
+        print(f"{'decode step':<40}{'msg/s':>12}{'ceiling':>12}{'ratio':>8}")
+        for label, ours, ceiling in decode_steps(n):
+            print(f"{label:<40}{ours:>12,.0f}{ceiling:>12,.0f}{ours / ceiling:>8.2f}")
+        return 0
     rows = codec_rows(n) + framing_rows(200_000)
     print(f"Python {sys.version.split()[0]}; {len(LAYOUTS)} layouts")
     print(f"{'operation':<26}{'ours msg/s':>14}{'ceiling msg/s':>16}{'ratio':>8}")

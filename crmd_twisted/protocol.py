@@ -122,8 +122,10 @@ class CRMDProtocol(Protocol):
     wireTrace: bool = False
     #: Disable Nagle's algorithm on TCP connections (frames are small and urgent).
     tcpNoDelay: bool = True
-    #: Emit one structured log event per frame in and out.
-    logFrames: bool = True
+    #: Emit one structured log event per frame in and out (off by default: an event
+    #: per frame costs more than handling the frame once an observer is attached;
+    #: ``wireTrace`` switches it on too).
+    logFrames: bool = False
     #: "client" or "server": decides what ``last_seq_num`` of a logon carries.
     role: ClassVar[str] = "client"
 
@@ -179,6 +181,7 @@ class CRMDProtocol(Protocol):
         if self.factory is not None:
             self.wireTrace = getattr(self.factory, "wireTrace", self.wireTrace)
             self.logFrames = getattr(self.factory, "logFrames", self.logFrames)
+        self.logFrames = self.logFrames or self.wireTrace  # the trace is a frame log
         super().makeConnection(transport)
 
     def connectionMade(self) -> None:
@@ -613,8 +616,9 @@ class CRMDFactory(Factory):
 
     protocol: type[CRMDProtocol] = CRMDProtocol
     #: Passed to every protocol: one log event per frame in and out (set on the
-    #: class to switch it for every factory of a process, e.g. a benchmark).
-    logFrames: bool = True
+    #: class to switch it for every factory of a process).  Off by default: with a
+    #: log file attached it costs more than the frame itself (see docs/performance.md).
+    logFrames: bool = False
     #: The exchange's control plane (admin API, faults); server protocols register
     #: with it (see :mod:`crmd_twisted.control.shell`).  None: no control plane.
     control: ExchangeControl | None = None

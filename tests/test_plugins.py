@@ -309,11 +309,11 @@ class FrameLoggingOptionTests(unittest.TestCase):
                 self.assertIs(factory.logFrames, True, (plugin, factory))
                 self.assertTrue(factory.wireTrace)
 
-    def test_the_library_default_stays_on(self) -> None:
+    def test_the_library_default_is_off_too(self) -> None:
         from crmd_twisted.protocol import CRMDFactory, CRMDProtocol
 
-        self.assertIs(CRMDFactory.logFrames, True)
-        self.assertIs(CRMDProtocol.logFrames, True)
+        self.assertIs(CRMDFactory.logFrames, False)
+        self.assertIs(CRMDProtocol.logFrames, False)
 
 
 class GCTuningTests(ReactorFriendly, unittest.TestCase):

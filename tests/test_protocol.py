@@ -566,8 +566,14 @@ def frame_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if "direction" in e]
 
 
+def frame_logging() -> CRMDFactory:
+    factory = CRMDFactory()
+    factory.logFrames = True  # off by default
+    return factory
+
+
 def test_one_log_event_per_frame_in_and_out() -> None:
-    proto, _, _ = connect()
+    proto, _, _ = connect(Recorder, frame_logging())
     with capturedLogs() as events:
         proto.dataReceived(STREAM)
         proto.sendMessage(tx(1))
@@ -596,9 +602,8 @@ def test_wire_trace_logs_hex_and_fields() -> None:
     assert event["fields"]["order_id"] == 7
 
 
-def test_log_frames_off() -> None:
+def test_log_frames_off_by_default() -> None:
     factory = CRMDFactory()
-    factory.logFrames = False
     proto, _, _ = connect(Recorder, factory)
     with capturedLogs() as events:
         proto.dataReceived(TX)
@@ -618,7 +623,7 @@ def test_connections_tracked_by_factory() -> None:
 def test_frame_log_event_renders_its_text() -> None:
     from twisted.logger import formatEvent
 
-    proto, _, _ = connect()
+    proto, _, _ = connect(Recorder, frame_logging())
     with capturedLogs() as events:
         proto.dataReceived(TX)
         proto.sendMessage(logon())

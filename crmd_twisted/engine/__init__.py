@@ -4,7 +4,7 @@ See docs/engine.md for the rules and choices; :class:`MatchingEngine` is the
 entry point.
 """
 
-from crmd_twisted.engine.engine import MatchingEngine, RiskCheck
+from crmd_twisted.engine.engine import LimitRiskCheck, MatchingEngine, RiskCheck
 from crmd_twisted.engine.types import (
     DEFAULT_INSTRUMENTS,
     Accepted,
@@ -41,6 +41,7 @@ __all__ = [
     "Event",
     "Fill",
     "Instrument",
+    "LimitRiskCheck",
     "MatchingEngine",
     "NewOrder",
     "OrderView",

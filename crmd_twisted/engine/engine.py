@@ -39,11 +39,11 @@ from crmd_twisted.engine.types import (
     PositionView,
     ReplaceOrder,
 )
-from crmd_twisted.engine.validation import RiskCheck
+from crmd_twisted.engine.validation import LimitRiskCheck, RiskCheck
 from crmd_twisted.wire.enums import NO_ATTRIBUTES
 
 # _Order, _Ext and _NO_EXT stay importable from here (tests inspect them)
-__all__ = ["_NO_EXT", "MatchingEngine", "RiskCheck", "_Ext", "_Order"]
+__all__ = ["_NO_EXT", "LimitRiskCheck", "MatchingEngine", "RiskCheck", "_Ext", "_Order"]
 
 
 class MatchingEngine(OrderEntry):
@@ -70,12 +70,17 @@ class MatchingEngine(OrderEntry):
         self,
         command: NewOrder | CancelOrder | ReplaceOrder,
         risk_check: RiskCheck | None = None,
+        limit_risk: LimitRiskCheck | None = None,
     ) -> list[Event]:
         """Apply one command and return the events it caused, in wire order.
 
         ``risk_check`` runs after field validation and before matching (new
         orders and replaces only); a non-None answer rejects the command with
-        that code and leaves the engine untouched.
+        that code and leaves the engine untouched.  ``limit_risk``, given with
+        it, is the same check made cheap for a plain LMT order without
+        attributes (GTC, DAY or IOC): such an order then takes the hot path and
+        ``limit_risk`` is asked in ``risk_check``'s place, at the same point of
+        the check order (after the price and size grid checks).
         """
         ev: list[Event] = []
         if self._day_orders and self._clock() >= self._next_day_ns:
@@ -84,10 +89,10 @@ class MatchingEngine(OrderEntry):
         if type(command) is NewOrder:
             if (
                 command.order_type == LMT
-                and risk_check is None
+                and (risk_check is None or limit_risk is not None)
                 and command.attributes == NO_ATTRIBUTES
             ):
-                book = self._fast_limit(command, ev)
+                book = self._fast_limit(command, ev, risk_check, limit_risk)
             else:
                 book = self._new(command, risk_check, ev)
         elif type(command) is CancelOrder:

@@ -2,8 +2,9 @@
 
 :meth:`OrderEntry._new` runs the named steps of PROTOCOL.md 8.2 for any new
 order; :meth:`OrderEntry._fast_limit` is the hot path of a plain LMT order
-(no attributes, no risk hook) and hands anything unusual, every reject
-included, to :meth:`OrderEntry._new`, so the rules live in one place.
+(no attributes; no risk hook or a cheap one) and hands anything unusual,
+every grid reject included, to :meth:`OrderEntry._new`, so the rules live in
+one place.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from crmd_twisted.engine.types import (
 from crmd_twisted.engine.validation import (
     _MIN_PRICE_TOL,
     Fields,
+    LimitRiskCheck,
     RiskCheck,
     ask_risk,
     check_fields,
@@ -258,11 +260,20 @@ class OrderEntry(Amender):
 
     # ---------------------------------------------------------------- hot path
 
-    def _fast_limit(self, cmd: NewOrder, ev: list[Event]) -> _Book | None:
-        """Hot path of a plain LMT order without attributes and without a risk hook.
+    def _fast_limit(
+        self,
+        cmd: NewOrder,
+        ev: list[Event],
+        risk_check: RiskCheck | None = None,
+        limit_risk: LimitRiskCheck | None = None,
+    ) -> _Book | None:
+        """Hot path of a plain LMT order without attributes.
 
-        Anything unusual (including every reject) goes to :meth:`_new`, so the
-        validation rules live in one place.
+        Anything unusual (including every validation reject) goes to :meth:`_new`
+        with ``risk_check``, so the validation rules live in one place.  Once the
+        order is on the price and size grids, ``limit_risk`` (the cheap form of
+        ``risk_check``) is asked where :meth:`_new` would ask ``risk_check``; a
+        plain GTC/DAY/IOC limit order has no row-32 check after it.
         """
         book = self._books.get(cmd.symbol_enum)
         side = cmd.side
@@ -278,20 +289,30 @@ class OrderEntry(Amender):
             or oid in acct.seen
             or not book.pk
         ):
-            return self._new(cmd, None, ev)
+            return self._new(cmd, risk_check, ev)
         fp = cmd.price
         x = fp * book.pk
-        if not 0.5 <= x < 1e15:  # also NaN; the slow path rejects
-            return self._new(cmd, None, ev)
+        y = cmd.order_qty * book.qk
+        # (range first: also NaN, which round() refuses; the slow path rejects)
+        if not (0.5 <= x < 1e15 and 0.5 <= y < 1e15):
+            return self._new(cmd, risk_check, ev)
         price = round(x)
-        if price < 1 or abs(x - price) > 1e-9 + x * 4.5e-16 or fp < _MIN_PRICE_TOL:
-            return self._new(cmd, None, ev)
-        x = cmd.order_qty * book.qk
-        if not 0.5 <= x < 1e15:
-            return self._new(cmd, None, ev)
-        qty = round(x)
-        if qty < book.min_lots or qty > book.max_lots or abs(x - qty) > 1e-9 + x * 4.5e-16:
-            return self._new(cmd, None, ev)
+        qty = round(y)
+        if (
+            price < 1
+            or abs(x - price) > 1e-9 + x * 4.5e-16
+            or fp < _MIN_PRICE_TOL
+            or qty < book.min_lots
+            or qty > book.max_lots
+            or abs(y - qty) > 1e-9 + y * 4.5e-16
+        ):
+            return self._new(cmd, risk_check, ev)
+        if limit_risk is not None:
+            # the RiskQuery's reserve_price and qty: ticks and lots back to floats
+            code = limit_risk(account, book.sym, side, price / book.pk, qty / book.qk)
+            if code is not None:
+                ev.append(_mk_rej(account, oid, RejectCode(code), 0))
+                return None
         acct.seen.add(oid)
         # ``_Order()`` inlined: no type call and no ``__init__`` frame.  Every slot
         # that ``_Order.__init__`` sets is set here too (a test checks that no slot

@@ -26,6 +26,7 @@ from crmd_twisted.wire.enums import (
 
 __all__ = [
     "Fields",
+    "LimitRiskCheck",
     "RiskCheck",
     "ask_risk",
     "check_fields",
@@ -34,6 +35,12 @@ __all__ = [
 ]
 
 RiskCheck = Callable[[RiskQuery], "RejectCode | None"]
+#: The cheap risk check of the plain-LMT hot path: ``(account, symbol_enum, side,
+#: price, qty) -> RejectCode | None`` with the wire side (1 buy, 2 sell) and the
+#: price and open quantity as :class:`RiskQuery` would carry them (``reserve_price``
+#: and ``qty``).  It must answer what the full :data:`RiskCheck` would answer for
+#: such an order; no RiskQuery is built for it.
+LimitRiskCheck = Callable[[int, int, int, float, float], "RejectCode | None"]
 
 _MIN_PRICE = 0.00001
 _MIN_PRICE_TOL = _MIN_PRICE * (1 - 1e-9)

@@ -19,6 +19,7 @@ how orders survive a fail-over.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from crmd_twisted.engine import (
     ReplaceOrder,
     RiskQuery,
 )
+from crmd_twisted.engine.types import fast_constructor
 from crmd_twisted.keys import SessionKeys
 from crmd_twisted.oes.ledger import Ledger, Reservation
 from crmd_twisted.oes.notices import (
@@ -49,6 +51,7 @@ from crmd_twisted.oes.notices import (
 )
 from crmd_twisted.oes.publish import EventPublisher
 from crmd_twisted.oes.replies import instrument_responses, listing, risk_fields
+from crmd_twisted.oes.stored import StoredOrders
 from crmd_twisted.session import COUNTED_TRANSACTIONS, check_logon, sending_time_ok
 from crmd_twisted.wire import (
     ClientLogon,
@@ -79,6 +82,12 @@ _CLIENT_TRANSACTIONS = frozenset(
 _BUY = int(Side.BUY)
 _MKT = int(OrderType.MKT)
 _SIDES = frozenset({int(Side.BUY), int(Side.SELL), int(Side.SELLSHORT)})
+_ORDER_NEW = int(TransactionType.ORDER_NEW)
+_ORDER_CANCEL = int(TransactionType.ORDER_CANCEL)
+_OUTSTANDING = RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
+_NO_EQUITY = RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
+#: ``NewOrder(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+_new_order = fast_constructor(NewOrder)
 
 
 @dataclass(eq=False, slots=True)
@@ -98,6 +107,17 @@ class Session:
     extra: dict[str, object] = field(default_factory=dict)
     #: The account's own cancel-on-disconnect setting (None: the core's default).
     cancel_on_disconnect: bool | None = None
+
+
+def _takes_limit_risk(engine: object) -> bool:
+    """Whether ``engine.submit`` takes the cheap ``limit_risk`` check (3rd argument)."""
+    try:
+        params = list(inspect.signature(engine.submit).parameters.values())  # type: ignore[attr-defined]
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return (len(params) >= 3 and params[2].name == "limit_risk") or any(
+        p.kind is p.VAR_POSITIONAL for p in params
+    )
 
 
 class OrderEntryCore:
@@ -130,8 +150,9 @@ class OrderEntryCore:
         self.publisher = EventPublisher(
             self.engine, self.instruments, self.ledger, self.by_account, clock, self._notices
         )
-        #: The last accepted message of every live order: what fills and listings echo.
-        self.orders: dict[tuple[int, int], Transaction] = self.publisher.orders
+        #: The last accepted message of every live order: what fills and listings echo
+        #: (a mapping of (account, order id) to Transaction, kept as frames).
+        self.orders: StoredOrders = self.publisher.orders
         self._session_counter = 0
         self._limits: dict[int, int] = {}
         #: Overrides a session's outstanding-request limit (the control plane's
@@ -140,6 +161,8 @@ class OrderEntryCore:
         #: Cancel an account's open orders when its last session is lost without a
         #: logout (:meth:`disconnected`); accounts may say otherwise for themselves.
         self.cancel_on_disconnect = False
+        self._checked_engine: object = None
+        self._engine_takes_limit_risk = False
 
     @property
     def observers(self) -> list[Callable[[list[Event]], object]]:
@@ -449,18 +472,26 @@ class OrderEntryCore:
         *in_flight* is how many NEW / CANCEL_REPLACE requests of this session were
         unanswered when this one arrived, itself included.  *owned*: the caller hands
         *req* over and never touches it again (a freshly decoded frame), so the core
-        may keep it as the order's stored copy instead of copying it.
+        may make it its answer (the ORDER_ACK or REJECT is *req* itself, changed)
+        instead of copying it.
         """
         problem = self._session_rows(session, req)
         if problem is not None:
-            self.publisher.reject(session, req, problem)
+            self.publisher.reject(session, req, problem, owned)
             return self._drained()
         mtype = req.message_type
-        if mtype == TransactionType.ORDER_CANCEL:
-            command: NewOrder | CancelOrder | ReplaceOrder = CancelOrder(
+        if mtype == _ORDER_NEW:
+            command: NewOrder | CancelOrder | ReplaceOrder = _new_order(
+                req.account, req.order_id, req.symbol_enum, req.side, req.order_type,
+                req.price, req.order_qty, req.time_in_force, req.stop_limit_price,
+                req.attributes, req.display_size, req.refresh_size, req.layers,
+                req.size_increment, req.price_increment, req.price_offset,
+            )  # fmt: skip
+        elif mtype == _ORDER_CANCEL:
+            command = CancelOrder(
                 account=req.account, order_id=req.order_id, orig_order_id=req.orig_order_id
             )
-        elif mtype == TransactionType.CANCEL_REPLACE:
+        else:  # CANCEL_REPLACE (_session_rows let no other type through)
             command = ReplaceOrder(
                 account=req.account,
                 order_id=req.order_id,
@@ -475,36 +506,41 @@ class OrderEntryCore:
                 price_increment=req.price_increment,
                 price_offset=req.price_offset,
             )
-        else:
-            command = NewOrder(
-                account=req.account,
-                order_id=req.order_id,
-                symbol_enum=req.symbol_enum,
-                side=req.side,
-                order_type=req.order_type,
-                price=req.price,
-                order_qty=req.order_qty,
-                time_in_force=req.time_in_force,
-                stop_limit_price=req.stop_limit_price,
-                attributes=req.attributes,
-                display_size=req.display_size,
-                refresh_size=req.refresh_size,
-                layers=req.layers,
-                size_increment=req.size_increment,
-                price_increment=req.price_increment,
-                price_offset=req.price_offset,
-            )
-
         limit = session.open_order_limit if self.limit_for is None else self.limit_for(session)
+        # NEW and CANCEL_REPLACE beyond the outstanding limit (CANCEL is not counted)
+        over_limit = in_flight > limit and mtype in COUNTED_TRANSACTIONS
+        account = session.account
+        instruments = self.instruments
+        can_spend = self.ledger.can_spend
 
         def risk_check(query: RiskQuery) -> RejectCode | None:
-            if mtype in COUNTED_TRANSACTIONS and in_flight > limit:
-                return RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
-            return self._equity_problem(session.account, query)
+            if over_limit:
+                return _OUTSTANDING
+            return self._equity_problem(account, query)
 
-        events = self.engine.submit(command, risk_check=risk_check)
+        def limit_risk(
+            _account: int, symbol_enum: int, side: int, price: float, qty: float
+        ) -> RejectCode | None:
+            # risk_check for a plain limit order, without a RiskQuery or Reservation
+            if over_limit:
+                return _OUTSTANDING
+            inst = instruments[symbol_enum]
+            if side == _BUY:
+                ok = can_spend(account, inst.quote, price * qty)
+            else:
+                ok = can_spend(account, inst.base, qty)
+            return None if ok else _NO_EQUITY
+
+        engine = self.engine
+        if engine is not self._checked_engine:  # the engine may be swapped (tests, tapes)
+            self._checked_engine = engine
+            self._engine_takes_limit_risk = _takes_limit_risk(engine)
+        if self._engine_takes_limit_risk:
+            events = engine.submit(command, risk_check, limit_risk)
+        else:  # a wrapper with the older signature: every order takes the full check
+            events = engine.submit(command, risk_check=risk_check)
         self.publisher.publish(session, req, events, owned)
-        return self._drained()
+        return self._drained() if self._notices else NO_NOTICES
 
     # -- equity --------------------------------------------------------------------------------
 

@@ -218,6 +218,7 @@ class JournalingCore(OrderEntryCore):
         clock = self.input_clock
         at = clock.hold()
         self._published = None
+        frame = req.encode()  # now: the core may turn an owned req into its answer
         try:
             notices = super().transaction(session, req, in_flight, owned=owned)
         finally:
@@ -226,7 +227,7 @@ class JournalingCore(OrderEntryCore):
             limit = session.open_order_limit if self.limit_for is None else self.limit_for(session)
             self._record(Row(
                 RecordKind.TRANSACTION, at, session.account, session.user, in_flight, limit,
-                req.encode(),
+                frame,
             ))
         return notices
 

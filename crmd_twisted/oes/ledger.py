@@ -82,6 +82,16 @@ class Ledger:
         amount = wanted.amount
         return amount <= free + _EPSILON * max(1.0, abs(amount))
 
+    def can_spend(self, account: int, currency: str, amount: float) -> bool:
+        """``can_reserve(account, Reservation(currency, amount))`` without building
+        the Reservation (the hot path of a new limit order)."""
+        bal = self.balances.get(account)
+        totals = self._reserved.get(account)
+        free = (0.0 if bal is None else bal.get(currency, 0.0)) - (
+            0.0 if totals is None else totals.get(currency, 0.0)
+        )
+        return amount <= free + _EPSILON * max(1.0, abs(amount))
+
     def set_reservation(self, key: tuple[int, int], reservation: Reservation | None) -> None:
         """Record what order *key* (account, order id) holds; None releases it."""
         totals = self._reserved.get(key[0])

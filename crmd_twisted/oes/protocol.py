@@ -187,7 +187,8 @@ class OESProtocol(CRMDServerProtocol):
     def _process(self, session: Session, message: Message, in_flight: int) -> None:
         core = self.factory.core
         if isinstance(message, Transaction):
-            # The decoded message is this call's alone: the core may keep it (owned).
+            # The decoded message is this call's alone (owned): the core may keep it or
+            # make it its answer (the ORDER_ACK or REJECT is the request, changed).
             notices = core.transaction(session, message, in_flight, owned=True)
         elif isinstance(message, InstrumentRequest):
             notices = core.instrument_request(session, message)

@@ -36,6 +36,8 @@ from crmd_twisted.oes.notices import (
     TransactionRejected,
     UnknownOrderFill,
 )
+from crmd_twisted.engine.types import fast_constructor
+from crmd_twisted.oes.stored import OrderKey, StoredOrders
 from crmd_twisted.wire import Transaction
 from crmd_twisted.wire.enums import OrderType, RejectCode, Side, TransactionType
 
@@ -44,8 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EventPublisher", "OrderKey"]
 
-#: (account, order id)
-OrderKey = tuple[int, int]
 # Orders whose reservation must be recomputed after a batch of events.  The value
 # is the Accepted event when that is the only event about the order (its
 # reservation then follows from the event), None when the engine's view is needed.
@@ -59,6 +59,9 @@ _BUY = int(Side.BUY)
 _LMT = int(OrderType.LMT)
 _ORDER_NEW = int(TransactionType.ORDER_NEW)
 _ORDER_ACK = int(TransactionType.ORDER_ACK)
+_REJECT = int(TransactionType.REJECT)
+#: ``Reservation(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+_reservation = fast_constructor(Reservation)
 
 
 class EventPublisher:
@@ -80,16 +83,28 @@ class EventPublisher:
         self.clock = clock
         #: Where notices go (the core's list, drained by its request methods).
         self.notices = notices
-        #: The last accepted message of every live order: what fills and listings echo.
-        self.orders: dict[OrderKey, Transaction] = {}
+        #: The last accepted message of every live order: what fills and listings echo
+        #: (kept as frames, decoded when read).
+        self.orders = StoredOrders()
         #: Called with every published list of engine events (see OrderEntryCore.observers).
         self.observers: list[Callable[[list[Event]], object]] = []
 
     # -- sending -------------------------------------------------------------------------
 
-    def reject(self, session: Session, req: Transaction, reason: RejectCode) -> None:
-        """Answer *req* with REJECT and *reason*."""
+    def reject(
+        self, session: Session, req: Transaction, reason: RejectCode, owned: bool = False
+    ) -> None:
+        """Answer *req* with REJECT and *reason*.
+
+        *owned*: *req* was handed over, so it becomes the REJECT itself (no copy).
+        """
         self.notices.append(TransactionRejected(req.order_id, req.account, reason))
+        if owned:
+            req.message_type = _REJECT
+            req.reject_reason = reason
+            req.sending_time = self.clock()
+            session.send(req)
+            return
         session.send(
             req.replace(
                 message_type=TransactionType.REJECT,
@@ -128,9 +143,23 @@ class EventPublisher:
     ) -> None:
         """Send what *events* (the outcome of *req* from *session*, or of a tick) mean.
 
-        *owned*: *req* was handed over (a freshly decoded frame), so it may be kept
-        as the order's stored copy instead of a copy of it.
+        *owned*: *req* was handed over (a freshly decoded frame), so its answer
+        (ORDER_ACK, REJECT) may be *req* itself, changed, instead of a copy.
         """
+        if owned and len(events) == 1 and session is not None and req is not None:
+            event = events[0]
+            if (
+                type(event) is Accepted
+                and event.order_type == _LMT
+                and event.open_qty > 0
+                and event.order_id == req.order_id
+                and event.account == req.account
+                and req.message_type == _ORDER_NEW
+            ):
+                self._acked(event, session, req)
+                for observer in self.observers:
+                    observer(events)
+                return
         now = self.clock()
         touched: _Touched = {}
         for event in events:
@@ -142,7 +171,7 @@ class EventPublisher:
                 self._cancelled(event, session, req, now, touched)
             elif isinstance(event, Rejected):
                 if session is not None and req is not None:
-                    self.reject(session, req, RejectCode(event.reason))
+                    self.reject(session, req, RejectCode(event.reason), owned)
             elif isinstance(event, Replaced) and session is not None and req is not None:
                 self._replaced(event, session, req, now, touched)
             else:
@@ -150,6 +179,21 @@ class EventPublisher:
         self._reserve(touched)
         for observer in self.observers:
             observer(events)
+
+    def _acked(self, event: Accepted, session: Session, req: Transaction) -> None:
+        """The hot path of :meth:`publish`: a plain limit order was accepted and rests
+        untouched.  What the general path does for it, without its bookkeeping."""
+        key = (event.account, event.order_id)
+        self.orders.frames[key] = req.encode()  # the stored ORDER_NEW, as received
+        req.message_type = _ORDER_ACK  # the request, handed over, becomes the ACK
+        req.sending_time = self.clock()
+        session.send(req)
+        inst = self.instruments[event.symbol_enum]  # self.reservation(...), inlined
+        if event.side == _BUY:
+            held = _reservation(inst.quote, event.price * event.open_qty)
+        else:
+            held = _reservation(inst.base, event.open_qty)
+        self.ledger.set_reservation(key, held)
 
     def _accepted(
         self,
@@ -165,13 +209,17 @@ class EventPublisher:
             session is not None and req is not None
             and event.order_id == req.order_id and event.account == req.account
         ):
-            # The stored copy echoes the request as ORDER_NEW; a request handed
-            # over (owned) that already is one needs no copy.
-            self.orders[key] = (
-                req if owned and req.message_type == _ORDER_NEW
-                else req.replace(message_type=_ORDER_NEW)
-            )
-            session.send(req.replace(message_type=_ORDER_ACK, sending_time=now))
+            # The stored frame echoes the request as ORDER_NEW.  A request handed
+            # over (owned) that already is one is encoded as it is and then becomes
+            # the ORDER_ACK itself: no copy of its fifty fields.
+            if owned and req.message_type == _ORDER_NEW:
+                self.orders.keep_frame(key, req.encode())
+                req.message_type = _ORDER_ACK
+                req.sending_time = now
+                session.send(req)
+            else:
+                self.orders[key] = req.replace(message_type=_ORDER_NEW)
+                session.send(req.replace(message_type=_ORDER_ACK, sending_time=now))
         touched[key] = event if key not in touched else None
 
     def _fill(self, event: Fill, req: Transaction | None, now: int, touched: _Touched) -> None:
@@ -242,7 +290,7 @@ class EventPublisher:
         old_key = (event.account, event.orig_order_id)
         new_key = (event.account, event.order_id)
         self.ledger.move_reservation(old_key, new_key)
-        self.orders.pop(old_key, None)
+        self.orders.discard(old_key)
         self.orders[new_key] = req.replace(message_type=TransactionType.REPLACED)
         session.send(req.replace(message_type=TransactionType.REPLACED, sending_time=now))
         touched[new_key] = None
@@ -255,8 +303,8 @@ class EventPublisher:
         """What an order holds back: quote cash for a BUY, base quantity for a SELL."""
         inst = self.instruments[symbol_enum]
         if side == _BUY:
-            return Reservation(inst.quote, unit_price * open_qty)
-        return Reservation(inst.base, open_qty)
+            return _reservation(inst.quote, unit_price * open_qty)
+        return _reservation(inst.base, open_qty)
 
     def _reserve(self, touched: _Touched) -> None:
         set_reservation = self.ledger.set_reservation
@@ -277,7 +325,7 @@ class EventPublisher:
         view = self.engine.order(*key)
         if view is None or view.open_qty <= 0:
             self.ledger.set_reservation(key, None)
-            self.orders.pop(key, None)
+            self.orders.discard(key)
             return
         unit = view.price
         if view.order_type in _LIMIT_AFTER_TRIGGER and view.stop_limit_price > 0:

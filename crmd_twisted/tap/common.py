@@ -160,7 +160,7 @@ class SecretOptionsMixin:
         ["log-frames", None,
          "Log one structured event per frame in and out (off by default: twistd's log "
          "file has no level filter, so per-frame events cost more than handling the "
-         "frame; the library's own default, CRMDFactory.logFrames, stays on)."],
+         "frame; the library's default, CRMDFactory.logFrames, is off too)."],
     ]
 
 
