@@ -50,6 +50,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from twisted.internet import protocol, task
+
 FRAME = 250
 ORDER_ID_OFFSET = 12  # transaction.order_id, uint32 LE
 MESSAGE_TYPE_OFFSET = 4  # transaction.message_type, uint16 LE
@@ -218,100 +220,118 @@ class Harness:
         self.end = 0.0
 
 
+_unpack_id = struct.Struct("<I").unpack_from
+_unpack_type = struct.Struct("<H").unpack_from
+
+
+class LoadClient(protocol.Protocol):
+    """Logs on (optionally), sends the orders pipelined or at a rate, times the answers."""
+
+    h: Harness
+    loggedOn = False
+    loop: Any = None
+
+    def __init__(self, count: int, window: int, rate: float,
+                 logon: tuple[int, str] | None, frames_for: Any, finished: Any) -> None:
+        self.count, self.window, self.rate = count, window, rate
+        self.logon, self.frames_for, self.finished = logon, frames_for, finished
+        self.buf = b""
+
+    def connectionMade(self) -> None:
+        self.transport.setTcpNoDelay(True)
+        if self.logon is not None:
+            self.transport.write(logon_frame(*self.logon))
+        else:
+            self.begin(self.frames_for(0, 0))
+
+    def begin(self, frames: list[bytes]) -> None:
+        self.loggedOn = True
+        count = self.count
+        self.h = h = Harness(frames, self.window, self.rate, warmup=min(count // 10, 2000))
+        h.start = time.perf_counter()
+        if self.rate > 0:
+            self.loop = task.LoopingCall(self.tick)
+            self.loop.start(0.001)
+        else:
+            self.sendUpTo(min(self.window, count))
+
+    def sendUpTo(self, n: int) -> None:
+        h = self.h
+        if n <= h.sent:
+            return
+        now = time.perf_counter_ns()
+        for i in range(h.sent, n):
+            h.sentAt[i + 1] = now
+        self.transport.write(b"".join(h.frames[h.sent : n]))
+        h.sent = n
+
+    def tick(self) -> None:
+        h = self.h
+        due = min(self.count, int((time.perf_counter() - h.start) * h.rate) + 1)
+        self.sendUpTo(due)
+        if h.sent >= self.count and self.loop is not None and self.loop.running:
+            self.loop.stop()
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.loggedOn:
+            self.answers(data)
+        else:
+            self.logonReply(data)
+
+    def logonReply(self, data: bytes) -> None:
+        from crmd_twisted.wire import decode
+
+        self.buf += data
+        if len(self.buf) < 143:
+            return
+        reply = decode(self.buf[:143])
+        rest = self.buf[143:]
+        if reply.login_status != 1:  # type: ignore[attr-defined]
+            raise SystemExit(f"logon refused: {reply}")
+        self.begin(
+            self.frames_for(reply.session_key, reply.trading_session_id)  # type: ignore[attr-defined]
+        )
+        if rest:
+            self.answers(rest)
+
+    def answers(self, data: bytes) -> None:
+        h = self.h
+        buf = h.buf + data if h.buf else data
+        end = len(buf) - len(buf) % FRAME
+        now = time.perf_counter_ns()
+        sent_at = h.sentAt
+        lat = h.latencies
+        warm = h.warmup
+        n = 0
+        for off in range(0, end, FRAME):
+            oid = _unpack_id(buf, off + ORDER_ID_OFFSET)[0]
+            if _unpack_type(buf, off + MESSAGE_TYPE_OFFSET)[0] == ORDER_ACK:
+                h.acks += 1
+            else:
+                h.other += 1
+            if oid > warm:
+                lat.append(now - sent_at[oid])
+            n += 1
+        h.buf = buf[end:]
+        h.answered += n
+        if h.answered >= self.count:
+            h.end = time.perf_counter()
+            self.transport.loseConnection()
+            self.finished.callback(h)
+        elif h.rate <= 0:
+            self.sendUpTo(min(self.count, h.answered + h.window))
+
+
+
 def run_client(
     port: int, frames_for: Any, count: int, window: int, rate: float, logon: tuple[int, str] | None
 ) -> Harness:
     """Connect, (log on,) send *count* orders, wait for every answer; return the stats."""
-    from twisted.internet import defer, protocol, reactor, task
+    from twisted.internet import defer, reactor
 
-    perf = time.perf_counter_ns
-    unpack_id = struct.Struct("<I").unpack_from
-    unpack_type = struct.Struct("<H").unpack_from
     finished: defer.Deferred[Harness] = defer.Deferred()
-
-    class Client(protocol.Protocol):
-        h: Harness
-        loggedOn = False
-        loop: Any = None
-
-        def connectionMade(self) -> None:
-            self.transport.setTcpNoDelay(True)
-            if logon is not None:
-                self.transport.write(logon_frame(*logon))
-            else:
-                self.begin(frames_for(0, 0))
-
-        def begin(self, frames: list[bytes]) -> None:
-            self.loggedOn = True
-            self.h = h = Harness(frames, window, rate, warmup=min(count // 10, 2000))
-            h.start = time.perf_counter()
-            if rate > 0:
-                self.loop = task.LoopingCall(self.tick)
-                self.loop.start(0.001)
-            else:
-                self.sendUpTo(min(window, count))
-
-        def sendUpTo(self, n: int) -> None:
-            h = self.h
-            if n <= h.sent:
-                return
-            now = perf()
-            for i in range(h.sent, n):
-                h.sentAt[i + 1] = now
-            self.transport.write(b"".join(h.frames[h.sent : n]))
-            h.sent = n
-
-        def tick(self) -> None:
-            h = self.h
-            due = min(count, int((time.perf_counter() - h.start) * h.rate) + 1)
-            self.sendUpTo(due)
-            if h.sent >= count and self.loop is not None and self.loop.running:
-                self.loop.stop()
-
-        def dataReceived(self, data: bytes) -> None:
-            if not self.loggedOn:
-                from crmd_twisted.wire import decode
-
-                self.buf = getattr(self, "buf", b"") + data
-                if len(self.buf) < 143:
-                    return
-                reply = decode(self.buf[:143])
-                rest = self.buf[143:]
-                if reply.login_status != 1:  # type: ignore[attr-defined]
-                    raise SystemExit(f"logon refused: {reply}")
-                self.begin(
-                    frames_for(reply.session_key, reply.trading_session_id)  # type: ignore[attr-defined]
-                )
-                if rest:
-                    self.dataReceived(rest)
-                return
-            h = self.h
-            buf = h.buf + data if h.buf else data
-            end = len(buf) - len(buf) % FRAME
-            now = perf()
-            sent_at = h.sentAt
-            lat = h.latencies
-            warm = h.warmup
-            n = 0
-            for off in range(0, end, FRAME):
-                oid = unpack_id(buf, off + ORDER_ID_OFFSET)[0]
-                if unpack_type(buf, off + MESSAGE_TYPE_OFFSET)[0] == ORDER_ACK:
-                    h.acks += 1
-                else:
-                    h.other += 1
-                if oid > warm:
-                    lat.append(now - sent_at[oid])
-                n += 1
-            h.buf = buf[end:]
-            h.answered += n
-            if h.answered >= count:
-                h.end = time.perf_counter()
-                self.transport.loseConnection()
-                finished.callback(h)
-            elif h.rate <= 0:
-                self.sendUpTo(min(count, h.answered + h.window))
-
-    protocol.ClientCreator(reactor, Client).connectTCP(HOST, port)
+    protocol.ClientCreator(reactor, LoadClient, count, window, rate, logon, frames_for,
+                           finished).connectTCP(HOST, port)
     result: list[Harness] = []
 
     def done(h: Harness) -> None:
