@@ -65,10 +65,12 @@ from crmd_twisted.session import (
     Role,
     UnframeableStream,
 )
-from crmd_twisted.session.limits import Admission, ConnectionAdmission, OutputGuard, Stall
+from crmd_twisted.backpressure import BackPressureMixin
+from crmd_twisted.framelog import FrameLogMixin
+from crmd_twisted.session.limits import Admission, ConnectionAdmission, OutputGuard
 from crmd_twisted.session.ratelimit import IncidentKind, LogRateLimiter
 from crmd_twisted.session.throttle import LogonThrottle
-from crmd_twisted.wire import FrameLengthError, Message, WireError, decode
+from crmd_twisted.wire import FrameLengthError, Message, WireError
 
 if TYPE_CHECKING:
     from crmd_twisted.control.admin import ExchangeControl
@@ -107,7 +109,7 @@ def now_ns(clock: IReactorTime | None = None) -> int:
     return int(clock.seconds() * 1_000_000_000)
 
 
-class CRMDProtocol(Protocol):
+class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
     """Frames, decodes, dispatches and sends CRMD messages on one connection."""
 
     log: ClassVar[Logger] = Logger()
@@ -239,92 +241,6 @@ class CRMDProtocol(Protocol):
             if self._outputPaused and self._abortCall is None:
                 self._abortCall = self.clock.callLater(guard.grace, self._abortUnread)
         transport.loseConnection()
-
-    # -- back-pressure (IPushProducer for the transport) -----------------------------------
-
-    def enableBackPressure(self, guard: OutputGuard, highWater: int | None = None) -> None:
-        """Stop reading while the peer does not read; close it after *guard*'s limits.
-
-        *highWater*: unsent bytes above which reading stops (the transport's
-        ``bufferSize``; its own default when None).  Call from ``connectionMade``.
-        """
-        transport: Any = self.transport
-        if transport is None or self.outputGuard is not None:
-            return
-        self.outputGuard = guard
-        if highWater is not None and hasattr(transport, "bufferSize"):
-            transport.bufferSize = highWater
-        transport.registerProducer(self, True)
-
-    def pauseProducing(self) -> None:
-        """The transport's unsent output is over its buffer size: stop reading."""
-        guard = self.outputGuard
-        if guard is None or self._outputPaused or self._closing:
-            return
-        self._outputPaused = True
-        guard.pause(self.clock.seconds())
-        transport: Any = self.transport  # a push producer too
-        if transport is not None:
-            transport.pauseProducing()
-        self._rearm()
-
-    def resumeProducing(self) -> None:
-        """The output drained: read again, first what is already received."""
-        guard = self.outputGuard
-        if guard is None or not self._outputPaused:
-            return
-        self._outputPaused = False
-        guard.resume()
-        if self._closing:
-            return
-        transport: Any = self.transport
-        if transport is not None:
-            transport.resumeProducing()
-        held, self._held = self._held, None
-        if held:
-            self._dispatch(held)
-        self._rearm()
-
-    def stopProducing(self) -> None:
-        """The transport is going away (``connectionLost`` follows)."""
-
-    def outputStalled(self, stall: Stall) -> None:
-        """The peer did not read for too long; by default log (the connection is then aborted)."""
-        guard = self.outputGuard
-        self.log.warn(
-            "{peer}: closing, the client does not read: {why} "
-            "({unsent} bytes written since its output went over the mark, grace {grace}s)",
-            peer=self.peer,
-            why=stall.value,
-            stall=stall.name,
-            unsent=0 if guard is None else guard.unsent_since_pause,
-            grace=None if guard is None else guard.grace,
-        )
-
-    def _stalled(self, stall: Stall) -> None:
-        if self._aborted:
-            return
-        self.outputStalled(stall)
-        self._abort()
-
-    def _abortUnread(self) -> None:
-        self._abortCall = None
-        if self.transport is not None and self.connected:
-            self.outputStalled(Stall.GRACE_EXPIRED)
-            self._abort()
-
-    def _abort(self) -> None:
-        self._aborted = self._closing = True
-        self._held = None
-        self.connection.close()
-        self._rearm()
-        transport = self.transport
-        if transport is not None:
-            abort = getattr(transport, "abortConnection", None)
-            if abort is not None:
-                abort()
-            else:
-                transport.loseConnection()
 
     def abortConnection(self) -> None:
         """Cut the connection now (no logout, unsent data dropped)."""
@@ -572,44 +488,6 @@ class CRMDProtocol(Protocol):
             return 0
         held_back: int | None = limiter.allow(kind, self.clock.seconds())
         return held_back
-
-    def _logFrame(self, direction: str, message: Message, frame: bytes | None) -> None:
-        """One event per frame; *frame* is None for a received one (it re-encodes
-        to the same bytes, which only the wire trace needs)."""
-        length = message.LENGTH
-        if self.wireTrace:
-            if frame is None:
-                frame = message.encode()
-            self.log.info(
-                "[wire] {direction} {peer} {type_char} {name} len={length} {hex} {fields}",
-                direction=direction,
-                peer=self.peer,
-                type_char=message.TYPE_CHAR,
-                name=message.NAME,
-                length=length,
-                hex=frame.hex().upper(),
-                fields=decode(frame).to_fields(),
-            )
-        else:
-            # The text is fixed per (direction, type, length) on a connection, so it is
-            # the format string itself: observers that render the event (twistd's log
-            # file) then substitute no field, which halves their cost per frame.  The
-            # fields stay in the event for observers that read them.
-            key = (direction, message.TYPE_CHAR, length)
-            text = self._frameLogFormats.get(key)
-            if text is None:
-                text = f"{direction} {self.peer} {message.TYPE_CHAR} {message.NAME} len={length}"
-                text = text.replace("{", "{{").replace("}", "}}")
-                self._frameLogFormats[key] = text
-            self.log.debug(
-                text,
-                direction=direction,
-                peer=self.peer,
-                type_char=message.TYPE_CHAR,
-                name=message.NAME,
-                length=length,
-            )
-
 
 class CRMDFactory(Factory):
     """Base factory: carries the clock and logging switches to its protocols."""
