@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,10 +14,8 @@ from control_helpers import BUY, SELL, Desk, Peer
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
-from twisted.web.client import Agent, readBody
+from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
-from twisted.web.iweb import IBodyProducer
-from zope.interface import implementer
 
 from crmd_twisted.control import ServerKind
 from crmd_twisted.control.admin import MAX_BODY, admin_site
@@ -26,23 +26,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using readBody with a transport"
 
 TIMEOUT = 10.0
 TOKEN = "s3cret"
-
-
-@implementer(IBodyProducer)
-class Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.length = len(data)
-
-    def startProducing(self, consumer: Any) -> defer.Deferred[None]:
-        consumer.write(self.data)
-        return defer.succeed(None)
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
 
 
 class Api:
@@ -64,7 +47,7 @@ class Api:
             headers.addRawHeader(b"authorization", f"Bearer {use}".encode())
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         d = self.agent.request(method.encode(), (self.base + path).encode(), headers,
-                               None if data is None else Body(data))
+                               None if data is None else FileBodyProducer(BytesIO(data)))
         d.addTimeout(TIMEOUT, reactor)
         response = await d
         text = await readBody(response)

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import json
 from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import defer, reactor
-from twisted.web.client import Agent, readBody
+from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
-from twisted.web.iweb import IBodyProducer
-from zope.interface import implementer
 
 from crmd_twisted.client import CRMDClient
 from crmd_twisted.testing import SimulatedExchange, client_ready
 
 TIMEOUT = 10.0
 TOKEN = "wired-token"
-
-
-@implementer(IBodyProducer)
-class Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.length = len(data)
-
-    def startProducing(self, consumer: Any) -> defer.Deferred[None]:
-        consumer.write(self.data)
-        return defer.succeed(None)
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
 
 
 async def http(url: str, method: str, path: str, body: object = None, *,
@@ -44,7 +27,7 @@ async def http(url: str, method: str, path: str, body: object = None, *,
         headers.addRawHeader(b"authorization", f"Bearer {token}".encode())
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
     d = Agent(reactor).request(method.encode(), (url + path).encode(), headers,
-                               None if data is None else Body(data))
+                               None if data is None else FileBodyProducer(BytesIO(data)))
     d.addTimeout(TIMEOUT, reactor)
     response = await d
     text = await readBody(response)
