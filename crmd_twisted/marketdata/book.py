@@ -34,6 +34,7 @@ from crmd_twisted.wire import (
     TopOfBook,
     TwentyLevelData,
 )
+from crmd_twisted.wire.depth import DEPTH_OF_MESSAGE
 from crmd_twisted.wire.enums import Side
 
 __all__ = [
@@ -51,12 +52,9 @@ BookLevel = tuple[float, float, int]
 
 _LEVEL_MESSAGES = (ThreeLevelData, FiveLevelData)
 _ENTRY_MESSAGES = (TenLevelData, TwentyLevelData, ThirtyLevelData)
-_DEPTH_OF = {
-    TopOfBook: 1, ThreeLevelData: 3, FiveLevelData: 5,
-    TenLevelData: 10, TwentyLevelData: 20, ThirtyLevelData: 30,
-}  # fmt: skip
+_DEPTH_OF = DEPTH_OF_MESSAGE
 #: Market-data frames a book takes (the others are not market data).
-BOOK_MESSAGES = (*_DEPTH_OF, MdExecReport)
+BOOK_MESSAGES: tuple[type[Message], ...] = (*_DEPTH_OF, MdExecReport)
 #: A book snapshot frame of any depth.
 Snapshot = (
     TopOfBook | ThreeLevelData | FiveLevelData | TenLevelData | TwentyLevelData | ThirtyLevelData
@@ -247,7 +245,7 @@ class BookSet:
         gap = self.sequence.check(message)
         if gap is not None:
             events.append(gap)
-        if isinstance(message, BOOK_MESSAGES):
+        if isinstance(message, Snapshot | MdExecReport):
             event = self.book(message.symbol_enum).apply(message)
             if event is not None:
                 events.append(event)

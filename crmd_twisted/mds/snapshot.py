@@ -11,19 +11,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from crmd_twisted.wire import (
-    FiveLevelData,
     MdExecReport,
     Message,
-    TenLevelData,
-    ThirtyLevelData,
-    ThreeLevelData,
     TopOfBook,
-    TwentyLevelData,
 )
+from crmd_twisted.wire.depth import DEPTH_MESSAGES, Depth
 from crmd_twisted.wire.enums import Side, TransactionType
 
 __all__ = [
@@ -42,28 +37,8 @@ __all__ = [
 Level = tuple[float, float, int]
 
 
-class Depth(IntEnum):
-    """The depths the MDS serves; each has its own message."""
-
-    TOP = 1
-    THREE = 3
-    FIVE = 5
-    TEN = 10
-    TWENTY = 20
-    THIRTY = 30
-
-
 _DEPTHS = sorted(int(d) for d in Depth)
 
-#: depth -> message class carrying it
-DEPTH_MESSAGES: dict[Depth, type[Message]] = {
-    Depth.TOP: TopOfBook,
-    Depth.THREE: ThreeLevelData,
-    Depth.FIVE: FiveLevelData,
-    Depth.TEN: TenLevelData,
-    Depth.TWENTY: TwentyLevelData,
-    Depth.THIRTY: ThirtyLevelData,
-}
 
 
 def depth_for(layers: int) -> Depth:
