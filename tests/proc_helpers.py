@@ -22,6 +22,7 @@ __all__ = [
     "Server",
     "free_port",
     "port_is_free",
+    "run_ctl",
     "start_twistd",
     "stop",
     "twistd_command",
@@ -161,3 +162,19 @@ class FrameSocket:
 
     def close(self) -> None:
         self.sock.close()
+
+
+async def run_ctl(url: str, *args: str, token: str | None, timeout: float) -> tuple[int, str, str]:
+    """Run ``crmd-ctl --url URL [--token T] ARGS`` without blocking the reactor:
+    (exit status, stdout, stderr).  ``CRMD_ADMIN*`` variables of the caller are left out."""
+    from twisted.internet import reactor
+    from twisted.internet.utils import getProcessOutputAndValue
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMD_ADMIN")}
+    argv = ["-m", "crmd_twisted.control.ctl", "--url", url]
+    if token is not None:
+        argv += ["--token", token]
+    d = getProcessOutputAndValue(sys.executable, [*argv, *args], env=env)
+    d.addTimeout(timeout, reactor)
+    out, err, status = await d
+    return status, out.decode(), err.decode()

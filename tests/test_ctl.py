@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,8 +10,8 @@ import pytest_twisted
 from control_helpers import BUY, SELL, Desk
 from twisted.internet import reactor
 from twisted.internet.endpoints import TCP4ServerEndpoint
-from twisted.internet.utils import getProcessOutputAndValue
 
+from tests.proc_helpers import run_ctl
 from crmd_twisted.control.admin import admin_site
 
 TIMEOUT = 30.0
@@ -27,15 +25,8 @@ class Served:
         self.url = f"http://127.0.0.1:{port.getHost().port}"
 
     async def ctl(self, *args: str, token: str | None = TOKEN) -> tuple[int, str, str]:
-        """Run crmd-ctl (without blocking the reactor): (status, stdout, stderr)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRMD_ADMIN")}
-        argv = ["-m", "crmd_twisted.control.ctl", "--url", self.url]
-        if token is not None:
-            argv += ["--token", token]
-        d = getProcessOutputAndValue(sys.executable, [*argv, *args], env=env)
-        d.addTimeout(TIMEOUT, reactor)
-        out, err, status = await d
-        return status, out.decode(), err.decode()
+        """Run crmd-ctl against this admin API: (status, stdout, stderr)."""
+        return await run_ctl(self.url, *args, token=token, timeout=TIMEOUT)
 
 
 @pytest_twisted.async_yield_fixture

@@ -8,19 +8,16 @@ steers it.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.utils import getProcessOutputAndValue
 
 from crmd_twisted.client import CRMDClient, OrderState
 from crmd_twisted.testing import client_ready
 from crmd_twisted.wire.enums import Side, SymbolEnum
-from tests.proc_helpers import HOST, Server, free_port, start_twistd, stop, wait_listening
+from tests.proc_helpers import run_ctl, HOST, Server, free_port, start_twistd, stop, wait_listening
 
 TOKEN = "twistd-token"
 TIMEOUT = 30.0
@@ -33,14 +30,8 @@ class Running:
         self.url = f"http://{HOST}:{admin_port}"
 
     async def ctl(self, *args: str, token: str | None = TOKEN) -> tuple[int, str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRMD_ADMIN")}
-        argv = ["-m", "crmd_twisted.control.ctl", "--url", self.url]
-        if token is not None:
-            argv += ["--token", token]
-        d = getProcessOutputAndValue(sys.executable, [*argv, *args], env=env)
-        d.addTimeout(TIMEOUT, reactor)
-        out, err, status = await d
-        return status, out.decode(), err.decode()
+        """Run crmd-ctl against this admin API: (status, stdout, stderr)."""
+        return await run_ctl(self.url, *args, token=token, timeout=TIMEOUT)
 
 
 @pytest_twisted.async_yield_fixture
