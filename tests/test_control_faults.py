@@ -248,15 +248,3 @@ class ThrottleTests(RegistryCase):
         self.assertEqual(self.faults.limit_for(BOB, 1000), 1000)
         older.remove()
         self.assertEqual(self.faults.limit_for(CAROL, 1000), 1000)
-
-
-class PurityTests(unittest.TestCase):
-    def test_pure_modules_and_the_cli_never_load_twisted(self) -> None:
-        import subprocess
-        import sys
-
-        code = ("import sys, crmd_twisted.control, crmd_twisted.control.ctl; "
-                "print(sorted(m for m in sys.modules if m.split('.')[0] == 'twisted'))")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True, timeout=60).stdout
-        self.assertEqual(out.strip(), "[]")

@@ -3,8 +3,6 @@ layers (session, AES core, OES core) import no Twisted."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -72,18 +70,3 @@ def test_check_logon_answers_the_first_failed_check(
 
 def test_check_logon_returns_the_account() -> None:
     assert check_logon(DIRECTORY, logon(), NOW) == Account(1001, "alice", api_key="k")
-
-
-@pytest.mark.parametrize(
-    "module", ["crmd_twisted.session", "crmd_twisted.aes.core", "crmd_twisted.oes.core"]
-)
-def test_pure_layers_import_no_twisted(module: str) -> None:
-    code = (
-        f"import sys, {module}\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'twisted'))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
