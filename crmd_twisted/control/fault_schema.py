@@ -17,6 +17,7 @@ from types import MappingProxyType
 from crmd_twisted.wire.enums import RejectCode
 
 __all__ = [
+    "GLOBAL_KINDS",
     "SCHEMAS",
     "FaultError",
     "FaultKind",
@@ -112,7 +113,8 @@ SCHEMAS: Mapping[FaultKind, tuple[ParamSpec, ...]] = MappingProxyType({
 })
 
 #: Kinds that act on every session; a scope (account/user/server) makes no sense.
-_GLOBAL_KINDS = frozenset({FaultKind.OES_DOWN})
+#: Kinds that act on the whole exchange: they take no account/user/server scope.
+GLOBAL_KINDS = frozenset({FaultKind.OES_DOWN})
 _SCOPE_KEYS = ("account", "user", "server")
 
 
@@ -194,7 +196,7 @@ def parse_fault(
         takes = ", ".join(s.name for s in specs) or "no parameters"
         raise FaultError(f"{kind}: unknown parameter '{extra[0]}' (takes {takes})")
     account, user, server = _check_scope(body)
-    if kind in _GLOBAL_KINDS and (account, user, server) != (None, None, None):
+    if kind in GLOBAL_KINDS and (account, user, server) != (None, None, None):
         raise FaultError(f"{kind} applies to every OES session: no account, user or server")
     params: dict[str, float | int] = {}
     for spec in specs:

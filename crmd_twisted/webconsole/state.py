@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from crmd_twisted.control.fault_schema import _GLOBAL_KINDS, SCHEMAS, ParamType
+from crmd_twisted.control.fault_schema import GLOBAL_KINDS, SCHEMAS, ParamType
 from crmd_twisted.control.views import book_view, instruments_view, sessions_view, trades_view
 from crmd_twisted.webconsole.board import ConsoleEvent, TopicBoard
 
@@ -39,7 +39,7 @@ def fault_kinds_view() -> list[dict[str, Any]]:
     return [
         {
             "kind": kind.value,
-            "scoped": kind not in _GLOBAL_KINDS,
+            "scoped": kind not in GLOBAL_KINDS,
             "params": [
                 {
                     "name": spec.name,
