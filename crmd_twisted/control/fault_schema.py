@@ -113,7 +113,6 @@ SCHEMAS: Mapping[FaultKind, tuple[ParamSpec, ...]] = MappingProxyType({
 })
 
 #: Kinds that act on every session; a scope (account/user/server) makes no sense.
-#: Kinds that act on the whole exchange: they take no account/user/server scope.
 GLOBAL_KINDS = frozenset({FaultKind.OES_DOWN})
 _SCOPE_KEYS = ("account", "user", "server")
 
