@@ -38,7 +38,7 @@ class BackPressureMixin:
     connection: Connection
     outputGuard: OutputGuard | None
     _outputPaused: bool
-    _held: list[Event] | None
+    _held: list[Event | bytes] | None
     _abortCall: IDelayedCall | None
     _aborted: bool
     _closing: bool
@@ -46,7 +46,7 @@ class BackPressureMixin:
     def _rearm(self) -> None:
         raise NotImplementedError  # the protocol's one timer
 
-    def _dispatch(self, events: list[Event]) -> None:
+    def _dispatch(self, events: list[Event | bytes]) -> None:
         raise NotImplementedError  # the protocol's dispatch of received events
 
     def enableBackPressure(self, guard: OutputGuard, highWater: int | None = None) -> None:

@@ -154,7 +154,7 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
         self.outputGuard: OutputGuard | None = None
         self._outputPaused = False
         # events received but not dispatched while the output is paused
-        self._held: list[Event] | None = None
+        self._held: list[Event | bytes] | None = None
         self._abortCall: IDelayedCall | None = None
         self._aborted = False
         #: The source address the factory's admission counted this connection under.
@@ -337,26 +337,42 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
             self._dispatch(events)
         self._rearm()
 
-    def _dispatch(self, events: list[Event]) -> None:
+    def _dispatch(self, events: list[Event | bytes]) -> None:
         """Hand *events* on in order; keep the rest once the output paused."""
         remaining = iter(events)
         for event in remaining:
             if self._closing:
                 break
             if isinstance(event, Message):
-                if self.logFrames:
-                    self._logFrame("in", event, None)
-                if self.faults is None:
-                    self.messageReceived(event)
-                else:
-                    self.faults.received(event)
+                self._received(event)
+            elif type(event) is bytes:
+                self.rawFrameReceived(event)
             else:
-                self._connectionEvent(event)
+                self._connectionEvent(event)  # type: ignore[arg-type]
             if self._outputPaused:
                 held = list(remaining)
                 if held and not self._closing:
                     self._held = held
                 break
+
+    def _received(self, message: Message) -> None:
+        if self.logFrames:
+            self._logFrame("in", message, None)
+        if self.faults is None:
+            self.messageReceived(message)
+        else:
+            self.faults.received(message)
+
+    def rawFrameReceived(self, frame: bytes) -> None:
+        """A frame of a type the connection leaves undecoded (``Connection.undecoded``:
+        none unless a subclass asks for them).  By default it is decoded and handled
+        as if it had arrived decoded; a fast path overrides this and calls it for the
+        frames it does not take."""
+        event = self.connection.decode_frame(frame)
+        if isinstance(event, Message):
+            self._received(event)
+        else:
+            self._connectionEvent(event)
 
     def _connectionEvent(self, event: ConnectionEvent) -> None:
         """Hand a stream or deadline event to its hook."""
@@ -464,6 +480,12 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
         frame = self.connection.send(message)
         if self.logFrames:
             self._logFrame("out", message, frame)
+        self.writeFrame(frame)
+
+    def writeFrame(self, frame: bytes) -> None:
+        """Write *frame*, encoded and numbered (by :meth:`sendMessage`, or by a fast
+        path that took its number with ``connection.next_seq()``), minding the
+        output guard while the transport has paused us."""
         if self._outputPaused and self.outputGuard is not None:
             if self._aborted:
                 return

@@ -181,6 +181,17 @@ class FaultInjection:
         elif self._closeWhenSent and transport is not None:
             transport.loseConnection()
 
+    @property
+    def idle(self) -> bool:
+        """No fault is active and nothing is held back: frames may pass untouched."""
+        return not self._active and not self._queue
+
+    def counted(self, frames_in: int, frames_out: int) -> None:
+        """Frames that passed while :attr:`idle` without going through this object."""
+        entry = self.entry
+        entry.frames_in += frames_in
+        entry.frames_out += frames_out
+
     def holds_close(self) -> bool:
         """The protocol closes: True if frames are held back (the close follows them)."""
         if not self._queue:

@@ -25,7 +25,7 @@ from crmd_twisted.engine.book import (
     market_cost,
     order_view,
 )
-from crmd_twisted.engine.new_order import OrderEntry
+from crmd_twisted.engine.new_order import OFF_PATH, OrderEntry
 from crmd_twisted.engine.order_types import LMT
 from crmd_twisted.engine.positions import _Pos
 from crmd_twisted.engine.types import (
@@ -101,6 +101,37 @@ class MatchingEngine(OrderEntry):
             book = self._replace(command, risk_check, ev)
         else:
             raise TypeError(f"not a command: {command!r}")
+        if book is not None and (book.ndormant or book.pegs):
+            self._settle(book, ev)
+        return ev
+
+    def submit_limit(
+        self,
+        account: int,
+        order_id: int,
+        symbol_enum: int,
+        side: int,
+        price: float,
+        order_qty: float,
+        time_in_force: int,
+        limit_risk: LimitRiskCheck | None = None,
+    ) -> list[Event] | None:
+        """:meth:`submit` of a plain LMT :class:`NewOrder` without attributes, from
+        its values (no command object), for callers that read them from a frame.
+
+        It takes the hot path only: None (and nothing changed) for an order that
+        path does not take, every validation reject included, or when the trading
+        day has to roll first; :meth:`submit` the :class:`NewOrder` then (with the
+        full ``risk_check``).  Otherwise the events, as :meth:`submit` returns them.
+        """
+        if self._day_orders and self._clock() >= self._next_day_ns:
+            return None
+        ev: list[Event] = []
+        book = self._hot_limit(
+            account, order_id, symbol_enum, side, price, order_qty, time_in_force, limit_risk, ev
+        )
+        if book is OFF_PATH:
+            return None
         if book is not None and (book.ndormant or book.pegs):
             self._settle(book, ev)
         return ev

@@ -9,6 +9,8 @@ one place.
 
 from __future__ import annotations
 
+from enum import Enum
+
 from crmd_twisted.engine.book import (
     _DORMANT,
     _NO_EXT,
@@ -60,13 +62,21 @@ from crmd_twisted.engine.validation import (
 )
 from crmd_twisted.wire.enums import NO_ATTRIBUTES, RejectCode
 
-__all__ = ["OrderEntry"]
+__all__ = ["OFF_PATH", "OrderEntry"]
 
 _mk_acc = fast_constructor(Accepted)
 _mk_can = fast_constructor(Cancelled)
 _mk_rej = fast_constructor(Rejected)
 _new_obj = object.__new__
 _NO_FLAGS = (False, False)  # (hidden, display) of an order without attributes
+
+
+class _OffPath(Enum):
+    OFF_PATH = "off the hot path"
+
+
+#: What the hot path answers for an order it does not take (nothing was changed).
+OFF_PATH = _OffPath.OFF_PATH
 
 
 #: A new order that passed validation: (book, account, book side 1 buy / 2 sell,
@@ -275,11 +285,29 @@ class OrderEntry(Amender):
         ``risk_check``) is asked where :meth:`_new` would ask ``risk_check``; a
         plain GTC/DAY/IOC limit order has no row-32 check after it.
         """
-        book = self._books.get(cmd.symbol_enum)
-        side = cmd.side
-        tif = cmd.time_in_force
-        account = cmd.account
-        oid = cmd.order_id
+        book = self._hot_limit(
+            cmd.account, cmd.order_id, cmd.symbol_enum, cmd.side, cmd.price, cmd.order_qty,
+            cmd.time_in_force, limit_risk, ev,
+        )  # fmt: skip
+        if book is OFF_PATH:
+            return self._new(cmd, risk_check, ev)
+        return book
+
+    def _hot_limit(
+        self,
+        account: int,
+        oid: int,
+        symbol_enum: int,
+        side: int,
+        fp: float,
+        fq: float,
+        tif: int,
+        limit_risk: LimitRiskCheck | None,
+        ev: list[Event],
+    ) -> _Book | _OffPath | None:
+        """The hot path itself, on the order's values: :data:`OFF_PATH` (nothing
+        changed) for an order it does not take, else what :meth:`_fast_limit` returns."""
+        book = self._books.get(symbol_enum)
         acct = self._accounts.get(account)
         if (
             book is None
@@ -289,13 +317,12 @@ class OrderEntry(Amender):
             or oid in acct.seen
             or not book.pk
         ):
-            return self._new(cmd, risk_check, ev)
-        fp = cmd.price
+            return OFF_PATH
         x = fp * book.pk
-        y = cmd.order_qty * book.qk
+        y = fq * book.qk
         # (range first: also NaN, which round() refuses; the slow path rejects)
         if not (0.5 <= x < 1e15 and 0.5 <= y < 1e15):
-            return self._new(cmd, risk_check, ev)
+            return OFF_PATH
         price = round(x)
         qty = round(y)
         if (
@@ -306,7 +333,7 @@ class OrderEntry(Amender):
             or qty > book.max_lots
             or abs(y - qty) > 1e-9 + y * 4.5e-16
         ):
-            return self._new(cmd, risk_check, ev)
+            return OFF_PATH
         if limit_risk is not None:
             # the RiskQuery's reserve_price and qty: ticks and lots back to floats
             code = limit_risk(account, book.sym, side, price / book.pk, qty / book.qk)

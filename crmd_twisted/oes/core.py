@@ -39,6 +39,7 @@ from crmd_twisted.engine import (
 )
 from crmd_twisted.engine.types import fast_constructor
 from crmd_twisted.keys import SessionKeys
+from crmd_twisted.oes.lane import FrameLane
 from crmd_twisted.oes.ledger import Ledger, Reservation
 from crmd_twisted.oes.notices import (
     NO_NOTICES,
@@ -107,6 +108,11 @@ class Session:
     extra: dict[str, object] = field(default_factory=dict)
     #: The account's own cancel-on-disconnect setting (None: the core's default).
     cancel_on_disconnect: bool | None = None
+    #: Writes a frame already encoded and numbered (the hot path's answers,
+    #: :mod:`crmd_twisted.oes.lane`); None: the session takes no frames.
+    send_frame: Callable[[bytes], None] | None = None
+    #: Takes the number of the next frame sent to the session (with ``send_frame``).
+    next_seq: Callable[[], int] | None = None
 
 
 def _takes_limit_risk(engine: object) -> bool:
@@ -163,6 +169,8 @@ class OrderEntryCore:
         self.cancel_on_disconnect = False
         self._checked_engine: object = None
         self._engine_takes_limit_risk = False
+        #: The hot path of plain limit ORDER_NEW frames (:mod:`crmd_twisted.oes.lane`).
+        self.lane = FrameLane(self)
 
     @property
     def observers(self) -> list[Callable[[list[Event]], object]]:

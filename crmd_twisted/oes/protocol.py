@@ -22,6 +22,7 @@ from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
 
 from crmd_twisted.oes.core import OrderEntryCore, Session
+from crmd_twisted.oes.lane import TRANSACTION_TYPE
 from crmd_twisted.oes.notices import NoticeLevel, Notices
 from crmd_twisted.oes.pacing import RequestPacer
 from crmd_twisted.protocol import CRMDFactory, held_back_note
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OESFactory", "OESProtocol", "log_notices"]
 
+#: The frames this protocol's connection leaves undecoded (see rawFrameReceived).
+_UNDECODED = frozenset({TRANSACTION_TYPE})
 # A queued request: the session it arrived on and the decoded message.
 _Work = tuple[Session, Message]
 
@@ -89,6 +92,8 @@ class OESProtocol(CRMDServerProtocol):
         #: A logout (client's or server's) went over this connection: its loss is no
         #: disconnect for cancel-on-disconnect.
         self.loggedOut = False
+        # transactions arrive as frames: rawFrameReceived tries the core's hot path
+        self.connection.undecoded = _UNDECODED
 
     @property
     def inFlight(self) -> int:
@@ -132,6 +137,8 @@ class OESProtocol(CRMDServerProtocol):
             self.rejectLogon(message, outcome)
             return
         self.session = outcome
+        outcome.send_frame = self.writeFrame
+        outcome.next_seq = self.connection.next_seq
         self.acceptLogon(message, outcome.trading_session_id, outcome.key)
 
     def logoutRequested(self, message: ClientLogon) -> None:
@@ -233,6 +240,36 @@ class OESProtocol(CRMDServerProtocol):
 
     def msg_collateral_request(self, message: CollateralRequest) -> None:
         self._request(message)
+
+    def rawFrameReceived(self, frame: bytes) -> None:
+        """A transaction frame: the core's hot path (:mod:`crmd_twisted.oes.lane`) takes
+        it when nothing in between has a say (no match delay or queue, no per-frame
+        log, no active fault, no journal); anything it declines is decoded and goes
+        the usual way."""
+        session = self.session
+        factory = self.factory
+        pacer = self.pacer
+        faults = self.faults
+        if (
+            session is not None
+            and session.alive
+            and factory.matchDelay <= 0
+            and not pacer.waiting
+            and not self.logFrames
+            and (faults is None or faults.idle)
+            and factory.committer is None
+        ):
+            lane = factory.core.lane
+            if lane.open:
+                notices = lane.new_order(session, frame, pacer.in_flight + 1)
+                if notices is not None:
+                    self.connection.took_frame(session.last_seq)
+                    if faults is not None:
+                        faults.counted(1, 1)
+                    if notices:
+                        log_notices(coreLog, notices, factory.logLimiter, self.clock.seconds())
+                    return
+        super().rawFrameReceived(frame)
 
     def msg_transaction(self, message: Transaction) -> None:
         self._request(message, self.factory.core.is_counted(message))

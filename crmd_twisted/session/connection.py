@@ -128,7 +128,9 @@ ConnectionEvent = (
     | LogonDeadlinePassed
     | IdleTimedOut
 )
-#: What :meth:`Connection.receive_data` and :meth:`Connection.advance` return.
+#: What :meth:`Connection.advance` returns, and :meth:`Connection.receive_data` too
+#: (which also returns the complete frames of :attr:`Connection.undecoded` types as
+#: ``bytes``; see there).
 Event = Message | ConnectionEvent
 
 
@@ -148,6 +150,7 @@ class Connection:
         "received_seq_num",
         "role",
         "sent_seq_num",
+        "undecoded",
     )
 
     def __init__(
@@ -157,8 +160,14 @@ class Connection:
         max_length: int = DEFAULT_MAX_LENGTH,
         partial_frame_timeout: float | None = 30.0,
         idle_timeout: float | None = None,
+        undecoded: frozenset[int] = frozenset(),
     ) -> None:
         self.role = Role(role)
+        #: Type bytes (``ord("T")``) whose complete frames :meth:`receive_data`
+        #: returns as they are, undecoded (``bytes``), for a caller with a fast
+        #: path that reads frames itself; it hands any it does not take to
+        #: :meth:`decode_frame`.  Empty by default: every frame is decoded.
+        self.undecoded = undecoded
         #: Most bytes that may wait unframed before :class:`BufferOverflow`.
         self.max_length = max_length
         #: Seconds a begun frame may wait for the rest; None waits forever.
@@ -222,8 +231,9 @@ class Connection:
 
     # -- receiving -------------------------------------------------------------------------
 
-    def receive_data(self, data: bytes, now: float) -> list[Event]:
-        """What *data*, received at *now*, completes: messages and stream events in order."""
+    def receive_data(self, data: bytes, now: float) -> list[Event | bytes]:
+        """What *data*, received at *now*, completes: messages and stream events in order
+        (and the frames of :attr:`undecoded` types as ``bytes``)."""
         if not self._receiving:
             return []
         idle = self.idle_timeout
@@ -251,10 +261,14 @@ class Connection:
             self._partial_deadline = None if timeout is None else now + timeout
         return events
 
-    def _decode(self, frames: list[bytes]) -> list[Event]:
-        events: list[Event] = []
+    def _decode(self, frames: list[bytes]) -> list[Event | bytes]:
+        events: list[Event | bytes] = []
         append = events.append
+        undecoded = self.undecoded
         for frame in frames:
+            if undecoded and frame[0] in undecoded:
+                append(frame)
+                continue
             try:
                 message = decode(frame)
             except WireError as error:
@@ -269,6 +283,28 @@ class Connection:
                 self.received_seq_num = seq
             append(message)
         return events
+
+    def decode_frame(self, frame: bytes) -> Message | MalformedFrame:
+        """*frame* (one :meth:`receive_data` returned undecoded) as it would have
+        been returned decoded: its message, or a :class:`MalformedFrame`."""
+        try:
+            message = decode(frame)
+        except WireError as error:
+            error.__traceback__ = None  # see _decode
+            return MalformedFrame(error, frame)
+        seq = getattr(message, "msg_seq_num", None)
+        if seq is not None:
+            self.received_seq_num = seq
+        return message
+
+    def took_frame(self, seq: int) -> None:
+        """A caller's fast path took an undecoded frame numbered *seq* itself."""
+        self.received_seq_num = seq
+
+    def next_seq(self) -> int:
+        """Take the number of the next frame sent (for a frame built without :meth:`send`)."""
+        seq = self.sent_seq_num = self.sent_seq_num + 1
+        return seq
 
     def _stop_receiving(self) -> None:
         self._receiving = False
