@@ -130,6 +130,15 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
     logFrames: bool = False
     #: "client" or "server": decides what ``last_seq_num`` of a logon carries.
     role: ClassVar[str] = "client"
+    #: Gather the frames sent while one read is handled and write them as one
+    #: (a ``transport.write`` per frame costs more than a small frame's handling).
+    batchWrites: bool = False
+    #: Bytes gathered after which they are written at once (the transport can
+    #: then pause us before more is produced: back-pressure keeps working).
+    batchLimit: int = 65_536
+    #: The frames gathered while :attr:`batchWrites` is on (None: write at once).
+    _batch: list[bytes] | None = None
+    _batched = 0
 
     factory: Any = None
     clock: IReactorTime
@@ -226,6 +235,7 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
         With back-pressure on and the output paused, the connection is aborted
         if what is buffered is not written within the grace period.
         """
+        self._flushBatch()
         self._closing = True
         self._held = None
         self.connection.close()
@@ -244,6 +254,7 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
 
     def abortConnection(self) -> None:
         """Cut the connection now (no logout, unsent data dropped)."""
+        self._batch = None
         self._closing = True
         self.connection.close()
         self._rearm()
@@ -333,9 +344,22 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
                 self._held = events
             else:
                 self._held.extend(events)  # after those received before
+        elif self.batchWrites:
+            self._batch = []
+            try:
+                self._dispatch(events)
+            finally:
+                self._flushBatch()
         else:
             self._dispatch(events)
         self._rearm()
+
+    def _flushBatch(self) -> None:
+        """Write what :attr:`batchWrites` gathered, as one write."""
+        batch, self._batch = self._batch, None
+        self._batched = 0
+        if batch and self.transport is not None:
+            self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
 
     def _dispatch(self, events: list[Event | bytes]) -> None:
         """Hand *events* on in order; keep the rest once the output paused."""
@@ -493,7 +517,14 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
             if stall is not None:
                 self._stalled(stall)
                 return
-        if self.transport is not None:
+        batch = self._batch
+        if batch is not None:
+            batch.append(frame)
+            self._batched += len(frame)
+            if self._batched >= self.batchLimit:  # the transport may pause us now
+                self._flushBatch()
+                self._batch = []
+        elif self.transport is not None:
             self.transport.write(frame)
 
     def now(self) -> int:

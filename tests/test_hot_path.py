@@ -235,3 +235,65 @@ def test_frame_log_events_are_off_unless_asked_for() -> None:
 
     proto.makeConnection(StringTransport())
     assert proto.logFrames is True  # the wire trace is a frame log
+
+
+# -- MatchingEngine.submit_limit: the hot path on plain values --------------------------------
+
+
+def test_submit_limit_gives_the_events_submit_gives() -> None:
+    fast = MatchingEngine(DEFAULT_INSTRUMENTS, clock=lambda: NOW)
+    slow = MatchingEngine(DEFAULT_INSTRUMENTS, clock=lambda: NOW)
+    for eng in (fast, slow):
+        eng.submit(lmt(1))
+        eng.submit(NewOrder(2, 1, 1, Side.SELL, OrderType.LMT, 30001.0, 0.5, TimeInForce.GTC))
+    for oid, side, price, qty, tif in [
+        (2, Side.BUY, 30000.5, 0.25, TimeInForce.GTC),
+        (3, Side.BUY, 30001.0, 0.75, TimeInForce.DAY),  # trades 0.5, rests 0.25
+        (4, Side.SELL, 29000.0, 0.1, TimeInForce.IOC),  # trades against the bids
+    ]:
+        got = fast.submit_limit(1, oid, 1, side, price, qty, tif)
+        want = slow.submit(NewOrder(1, oid, 1, side, OrderType.LMT, price, qty, tif))
+        assert got == want
+    assert list(fast.open_orders(1, 0)) == list(slow.open_orders(1, 0))
+
+
+@pytest.mark.parametrize(
+    "account, oid, price, qty, tif",
+    [
+        (9, 5, 30000.0, 1.0, TimeInForce.GTC),  # an account the engine does not know yet
+        (1, 1, 30000.0, 1.0, TimeInForce.GTC),  # a used order id
+        (1, 5, 30000.3, 1.0, TimeInForce.GTC),  # off the price grid
+        (1, 5, 30000.0, 1e-9, TimeInForce.GTC),  # below the lot size
+        (1, 5, float("nan"), 1.0, TimeInForce.GTC),
+        (1, 5, 30000.0, 1.0, TimeInForce.FOK),  # not a hot-path time in force
+    ],
+)
+def test_submit_limit_declines_without_changing_anything(
+    engine: MatchingEngine, account: int, oid: int, price: float, qty: float, tif: int
+) -> None:
+    before = list(engine.open_orders(1, 0))
+    assert engine.submit_limit(account, oid, 1, Side.BUY, price, qty, tif) is None
+    assert list(engine.open_orders(1, 0)) == before
+    assert not engine.knows_order_id(account, oid) or oid == 1
+
+
+def test_submit_limit_asks_the_cheap_check_and_its_reject_uses_no_id(
+    engine: MatchingEngine,
+) -> None:
+    calls = Calls(RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE)
+    (rejected,) = engine.submit_limit(1, 2, 1, Side.BUY, 30000.0, 1.0, TimeInForce.GTC,
+                                      calls.limit_risk) or []
+    assert isinstance(rejected, Rejected)
+    assert rejected.reason == RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
+    assert calls.cheap == [(1, 1, 1, 30000.0, 1.0)]
+    assert not engine.knows_order_id(1, 2)
+
+
+def test_submit_limit_leaves_a_due_day_roll_to_submit() -> None:
+    now = [NOW]
+    eng = MatchingEngine(DEFAULT_INSTRUMENTS, clock=lambda: now[0])
+    eng.submit(NewOrder(1, 1, 1, Side.BUY, OrderType.LMT, 30000.0, 1.0, TimeInForce.DAY))
+    now[0] += 2 * 86_400 * 10**9  # the trading day of order 1 ended
+    assert eng.submit_limit(1, 2, 1, Side.BUY, 30000.0, 1.0, TimeInForce.GTC) is None
+    events = eng.submit(lmt(2))
+    assert [type(e).__name__ for e in events] == ["Cancelled", "Accepted"]

@@ -224,3 +224,39 @@ def test_encode_numbered_equals_encoding_a_numbered_copy(cls: type) -> None:
         return
     assert encode_numbered(message, 12345) == message.replace(**{field: 12345}).encode()
     assert getattr(message, field) == 0
+
+
+# -- undecoded frames (a caller's fast path reads them itself) -------------------------------
+
+
+def test_frames_of_undecoded_types_come_back_as_bytes_in_order() -> None:
+    conn = Connection(Role.SERVER, undecoded=frozenset({ord("T")}))
+    logon = ClientLogon(logon_type=LogonType.LOGIN, account=1, user_name="u")
+    order = tx(7, msg_seq_num=5)
+    events = conn.receive_data(logon.encode() + order.encode() + logon.encode(), 0.0)
+    assert [type(e) for e in events] == [ClientLogon, bytes, ClientLogon]
+    assert events[1] == order.encode()
+    assert conn.received_seq_num == 0  # the caller says what it took
+    conn.took_frame(5)
+    assert conn.received_seq_num == 5
+
+
+def test_decode_frame_is_what_receive_data_would_have_returned() -> None:
+    conn = Connection(Role.SERVER, undecoded=frozenset({ord("T")}))
+    message = conn.decode_frame(tx(3, msg_seq_num=11).encode())
+    assert message == decode(tx(3, msg_seq_num=11).encode())
+    assert conn.received_seq_num == 11
+    short = b"T\0\xf9\0" + tx().encode()[4:-1]  # a whole 249-byte frame: wrong length
+    event = conn.decode_frame(short)
+    assert isinstance(event, MalformedFrame)
+    assert isinstance(event.error, WrongLengthError)
+    assert event.frame == short
+
+
+def test_next_seq_takes_a_number_as_send_would() -> None:
+    conn = Connection(Role.SERVER)
+    assert conn.next_seq() == 1
+    frame = conn.send(tx())
+    assert decode(frame).msg_seq_num == 2
+    assert conn.next_seq() == 3
+    assert conn.sent_seq_num == 3

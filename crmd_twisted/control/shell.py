@@ -155,7 +155,7 @@ class FaultInjection:
         if transport is None:
             return
         if delay <= 0 and not self._queue:
-            transport.write(frame)
+            self.proto.writeFrame(frame)  # (after any frame it gathered: batchWrites)
             return
         clock = self.proto.clock
         due = max(clock.seconds() + delay, self._lastDue)

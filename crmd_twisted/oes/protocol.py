@@ -82,6 +82,8 @@ class OESProtocol(CRMDServerProtocol):
     """One client connection to the OES."""
 
     serverName = "OES"
+    # a pipelining client's read of many orders is answered with one write
+    batchWrites = True
 
     factory: OESFactory
 
