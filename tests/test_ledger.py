@@ -68,3 +68,23 @@ def test_fills_move_both_currencies(ledger: Ledger) -> None:
     assert ledger.balance(1, "USD") == 699.0
     ledger.apply_fill(7, False, "BTC", "USD", 1.0, 10.0)  # an account never opened
     assert ledger.balance(7, "BTC") == -1.0 and ledger.balance(7, "USD") == 10.0
+
+
+def test_hold_new_is_set_reservation_for_a_new_order(ledger: Ledger) -> None:
+    other = Ledger()
+    other.open_account(1, {"usd": 1000, "BTC": 2})
+    for key, currency, amount in [((1, 10), "USD", 600.0), ((1, 11), "BTC", 0.5),
+                                  ((1, 12), "USD", 0.0), ((2, 1), "USD", 5.0),
+                                  ((1, 10), "USD", 100.0)]:  # (one that held something)
+        ledger.hold_new(key, currency, amount)
+        other.set_reservation(key, Reservation(currency, amount))
+        assert ledger._orders == other._orders
+        assert ledger._reserved == other._reserved
+    assert ledger.reserved(1, "USD") == 100.0 and ledger.reserved(2, "USD") == 5.0
+
+
+@pytest.mark.parametrize("amount", [0.5, 1.0, 400.0, -3.0])
+def test_can_spend_is_can_reserve_without_the_reservation(ledger: Ledger, amount: float) -> None:
+    ledger.set_reservation((1, 10), Reservation("USD", 600.0))
+    for have in (amount, amount * (1 + 1e-10), amount + 1e-6, 400.0 - amount):
+        assert ledger.can_spend(1, "USD", have) == ledger.can_reserve(1, Reservation("USD", have))

@@ -33,8 +33,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from crmd_twisted.engine import Accepted, MatchingEngine
-from crmd_twisted.engine.types import fast_constructor
-from crmd_twisted.oes.ledger import Reservation
 from crmd_twisted.oes.notices import NO_NOTICES, Notices
 from crmd_twisted.session import sending_time_ok
 from crmd_twisted.wire import Transaction, decode
@@ -56,8 +54,16 @@ _NAMES = (
 )  # fmt: skip
 _RECORD = FrameRecord(Transaction.LAYOUT, _NAMES)
 _read = _RECORD.read
-(_MTYPE, _ACCOUNT, _OID, _SYM, _OTYPE, _PRICE, _SIDE, _QTY, _TIF, _SENT, _TSID, _KEY, _SEQ,
- _ATTRS) = (_RECORD.index[name] for name in _NAMES)  # fmt: skip
+#: What new_order unpacks a read frame into, in tuple order ("_" for what it skips:
+#: the length, which read checked, and the text runs but the attributes).
+_UNPACKED = (
+    "_", "_", "message_type", "account", "order_id", "symbol_enum", "order_type", "price",
+    "side", "order_qty", "time_in_force", "_", "_", "sending_time", "trading_session_id",
+    "session_key", "msg_seq_num", "attributes",
+)  # fmt: skip
+assert all(
+    name == "_" or _RECORD.index[name] == at for at, name in enumerate(_UNPACKED)
+) and len(_UNPACKED) == 1 + max(_RECORD.index.values()), "the record's order changed"
 _ack = _RECORD.patcher("message_type", "sending_time", "msg_seq_num")
 
 _ORDER_NEW = int(TransactionType.ORDER_NEW)
@@ -66,13 +72,12 @@ _LMT = int(OrderType.LMT)
 _BUY = int(Side.BUY)
 _PLAIN = NO_ATTRIBUTES.encode("ascii")  # the attributes field of a plain order, as sent
 _NO_EQUITY = RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
-_reservation = fast_constructor(Reservation)
 
 
 class FrameLane:
     """The hot path of one :class:`~crmd_twisted.oes.core.OrderEntryCore`."""
 
-    __slots__ = ("core", "open")
+    __slots__ = ("_limit_equity", "core", "open")
 
     def __init__(self, core: OrderEntryCore) -> None:
         from crmd_twisted.oes.core import OrderEntryCore  # (it imports this module)
@@ -81,6 +86,7 @@ class FrameLane:
         #: Whether the lane takes orders at all: not for a core whose
         #: ``transaction`` is overridden (see the module docstring).
         self.open = type(core).transaction is OrderEntryCore.transaction
+        self._limit_equity = self.limit_equity  # (bound once, not per order)
 
     def limit_equity(
         self, account: int, symbol_enum: int, side: int, price: float, qty: float
@@ -109,21 +115,20 @@ class FrameLane:
         v = _read(frame)
         if v is None:
             return None
+        (_, _, mtype, account, order_id, symbol_enum, order_type, price, side, qty, tif,
+         _, _, sent, tsid, key, seq, attributes) = v  # fmt: skip
         core = self.core
-        account = v[_ACCOUNT]
-        order_id = v[_OID]
-        seq = v[_SEQ]
         if (
-            v[_MTYPE] != _ORDER_NEW
-            or v[_OTYPE] != _LMT
-            or v[_ATTRS] != _PLAIN
-            or (core.check_keys and v[_KEY] != session.key)
-            or v[_SYM] not in core.instruments
-            or v[_TSID] != session.trading_session_id
+            mtype != _ORDER_NEW
+            or order_type != _LMT
+            or attributes != _PLAIN
+            or (core.check_keys and key != session.key)
+            or symbol_enum not in core.instruments
+            or tsid != session.trading_session_id
             or account != session.account
             or account <= 0
             or order_id <= 0
-            or not sending_time_ok(v[_SENT], core.clock())
+            or not sending_time_ok(sent, core.clock())
             or (core.strict and seq <= session.last_seq)
         ):
             return None
@@ -134,7 +139,7 @@ class FrameLane:
         if type(engine) is not MatchingEngine:
             return None
         events = engine.submit_limit(
-            account, order_id, v[_SYM], v[_SIDE], v[_PRICE], v[_QTY], v[_TIF], self.limit_equity
+            account, order_id, symbol_enum, side, price, qty, tif, self._limit_equity
         )
         if events is None:  # not the engine's hot path: nothing happened
             return None
@@ -149,10 +154,9 @@ class FrameLane:
                 write(_ack(frame, _ORDER_ACK, core.clock(), number()))
                 inst = core.instruments[event.symbol_enum]
                 if event.side == _BUY:
-                    held = _reservation(inst.quote, event.price * event.open_qty)
+                    core.ledger.hold_new(key, inst.quote, event.price * event.open_qty)
                 else:
-                    held = _reservation(inst.base, event.open_qty)
-                core.ledger.set_reservation(key, held)
+                    core.ledger.hold_new(key, inst.base, event.open_qty)
                 for observer in publisher.observers:
                     observer(events)
                 return core._drained() if core._notices else NO_NOTICES

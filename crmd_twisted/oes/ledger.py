@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from crmd_twisted.engine.types import fast_constructor
+
 __all__ = ["Ledger", "Reservation"]
 
 _EPSILON = 1e-9
@@ -28,6 +30,10 @@ class Reservation:
 
     currency: str
     amount: float
+
+
+#: ``Reservation(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+_reservation = fast_constructor(Reservation)
 
 
 class Ledger:
@@ -90,7 +96,9 @@ class Ledger:
         free = (0.0 if bal is None else bal.get(currency, 0.0)) - (
             0.0 if totals is None else totals.get(currency, 0.0)
         )
-        return amount <= free + _EPSILON * max(1.0, abs(amount))
+        # _EPSILON * max(1.0, abs(amount)) without the two builtin calls
+        size = amount if amount >= 0.0 else -amount
+        return amount <= free + _EPSILON * (size if size > 1.0 else 1.0)
 
     def set_reservation(self, key: tuple[int, int], reservation: Reservation | None) -> None:
         """Record what order *key* (account, order id) holds; None releases it."""
@@ -106,6 +114,20 @@ class Ledger:
         if reservation is not None and reservation.amount > 0:
             orders[key] = reservation
             totals[reservation.currency] += reservation.amount
+
+    def hold_new(self, key: tuple[int, int], currency: str, amount: float) -> None:
+        """``set_reservation(key, Reservation(currency, amount))`` for an order that
+        holds nothing yet (a new order's: the hot path's one call)."""
+        orders = self._orders
+        if key in orders:
+            self.set_reservation(key, Reservation(currency, amount))
+            return
+        if amount > 0:
+            totals = self._reserved.get(key[0])
+            if totals is None:
+                totals = self._reserved[key[0]] = defaultdict(float)
+            orders[key] = _reservation(currency, amount)
+            totals[currency] += amount
 
     def move_reservation(self, old_key: tuple[int, int], new_key: tuple[int, int]) -> None:
         """An order changed id (replace): its reservation follows."""
