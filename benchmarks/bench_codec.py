@@ -104,6 +104,15 @@ def codec_rows(n: int) -> list[tuple[str, float, float]]:
             n,
         )
         rows.append((f"encode {name}", ours, ceiling))
+        if name == "Transaction":  # the OES lane's read: 14 fields, checked text
+            from crmd_twisted.oes.lane import _RECORD
+
+            ours, ceiling = paired_rates(
+                lambda r=_RECORD.read, f=frame: r(f),  # type: ignore[misc]
+                lambda u=unpack_from, f=frame: u(f),  # type: ignore[misc]
+                n,
+            )
+            rows.append(("FrameRecord.read (lane)", ours, ceiling))
     return rows
 
 

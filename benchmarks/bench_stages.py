@@ -9,12 +9,15 @@ the table shows the median and the spread (min-max) in microseconds per order:
 
 * decode - ``wire.decode(frame)``;
 * engine - ``MatchingEngine.submit(NewOrder)`` alone, no risk hook;
-* core - ``OrderEntryCore.transaction`` on decoded frames (validation, command,
-  engine with the OES's risk checks, reservation, ACK built), ``send`` a no-op;
+* core - the general path: ``OrderEntryCore.transaction`` on decoded frames
+  (validation, command, engine with the OES's risk checks, reservation, ACK
+  built), ``send`` a no-op;
 * core + send - the same with every answer numbered and encoded by a
-  :class:`~crmd_twisted.session.Connection` (what the protocol writes);
+  :class:`~crmd_twisted.session.Connection` (the general path's writes);
+* lane - the core's frame lane (``core.lane.new_order``) on each raw frame,
+  the ACK frame written to a no-op (what the protocol does for these orders);
 * shell - ``OESProtocol.dataReceived`` of the raw frames in 25 kB chunks on a
-  ``StringTransport`` (framing, decode, dispatch, pacer, core, encode, write;
+  ``StringTransport`` (framing, dispatch, the lane, one write per chunk;
   per-frame log events off, the library default);
 * floor OES - the same for the CPython floor of ``floor_oes.py`` (the baseline
   of ``bench_oes.py``).
@@ -128,6 +131,28 @@ def stage_core(n: int, encode: bool) -> float:
     return us
 
 
+def stage_lane(n: int) -> float:
+    """The core's frame lane alone: ``core.lane.new_order`` on each frame, the ACK
+    frame written to a no-op."""
+    core = new_core()
+    session = logged_on(core, lambda message: None)
+    session.send_frame = lambda frame: None
+    counter = iter(range(1, 10**9))
+    session.next_seq = counter.__next__
+    raw = frames(n + 1, session.key, session.trading_session_id)
+    core.transaction(session, decode(raw[0]), 1)  # type: ignore[arg-type]  # the account
+    raw = raw[1:]
+    new_order = core.lane.new_order
+
+    def run() -> None:
+        for f in raw:
+            new_order(session, f, 1)
+
+    us = cpu(run, n)
+    assert len(core.orders) == n + 1, len(core.orders)
+    return us
+
+
 def stage_shell(n: int) -> float:
     core = new_core()
     factory = OESFactory(core, clock=Clock())
@@ -170,11 +195,56 @@ def stage_floor(n: int) -> float:
     return us
 
 
+def lane_steps(n: int) -> dict[str, float]:
+    """CPU us per order of each step of the lane, each timed alone on the same orders."""
+    from crmd_twisted.oes import lane as lane_module
+
+    core = new_core()
+    session = logged_on(core, lambda message: None)
+    raw = frames(n, session.key, session.trading_session_id)
+    read = lane_module._read
+    values = [read(f) for f in raw]
+    assert all(v is not None for v in values)
+    limit_equity = core.lane.limit_equity
+    ack = lane_module._ack
+    price_at, qty_at = lane_module._RECORD.index["price"], lane_module._RECORD.index["order_qty"]
+
+    def engine_run(risk: bool) -> float:
+        engine = MatchingEngine(DEFAULT_INSTRUMENTS)
+        engine.submit(NewOrder(ACCOUNT, 10**9, 1, 1, 1, 1000.0, 0.001, 2))  # the account
+        submit_limit = engine.submit_limit
+        check = limit_equity if risk else None
+
+        def run() -> None:
+            for i, v in enumerate(values):
+                submit_limit(ACCOUNT, i + 1, 1, 1, v[price_at], v[qty_at], 2, check)
+
+        return cpu(run, n)
+
+    ledger = core.ledger
+    keys = [(ACCOUNT, 10**8 + i) for i in range(n)]
+    return {
+        "read the frame (FrameRecord.read)": cpu(lambda: [read(f) for f in raw] and None, n),
+        "engine submit_limit, no risk": engine_run(False),
+        "engine submit_limit + equity check": engine_run(True),
+        "equity check alone (limit_equity)": cpu(
+            lambda: [limit_equity(ACCOUNT, 1, 1, 1000.0, 0.001) for _ in raw] and None, n
+        ),
+        "reservation (Ledger.hold_new)": cpu(
+            lambda: [ledger.hold_new(k, "USD", 1.0) for k in keys] and None, n
+        ),
+        "ACK: the frame patched (type, time, number)": cpu(
+            lambda: [ack(f, 14, 1, 2) for f in raw] and None, n
+        ),
+    }
+
+
 STAGES: dict[str, Callable[[int], float]] = {
     "decode": stage_decode,
     "engine (no risk hook)": stage_engine,
     "core (send a no-op)": lambda n: stage_core(n, False),
     "core + send (number, encode)": lambda n: stage_core(n, True),
+    "lane (core.lane.new_order)": stage_lane,
     "shell (StringTransport)": stage_shell,
     "floor OES (StringTransport)": stage_floor,
 }
@@ -184,20 +254,39 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=20_000)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--no-gc", action="store_true", help="gc.disable() while timing")
+    ap.add_argument(
+        "--gc", choices=("tuned", "default", "off"), default="tuned",
+        help="the collector as twistd's OES tunes it (tune_gc, the default), "
+             "Python's defaults, or disabled",
+    )
+    ap.add_argument("--lane-steps", action="store_true",
+                    help="also time each step of the lane alone")
     args = ap.parse_args()
-    if args.no_gc:
+    if args.gc == "off":
         gc.disable()
+    elif args.gc == "tuned":
+        from crmd_twisted.tap.oes import tune_gc
+
+        tune_gc()
     results: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(args.rounds):
         for name, stage in STAGES.items():
             results[name].append(stage(args.orders))
     print(f"Python {sys.version.split()[0]}; {args.orders} orders x {args.rounds} rounds, "
-          f"GC {'off' if args.no_gc else 'on'}; CPU us per order")
+          f"GC {args.gc}; CPU us per order")
     print(f"{'stage':<32}{'median':>8}{'min':>8}{'max':>8}")
     for name, values in results.items():
         s = sorted(values)
         print(f"{name:<32}{s[len(s) // 2]:8.2f}{s[0]:8.2f}{s[-1]:8.2f}")
+    if args.lane_steps:
+        steps: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for name, us in lane_steps(args.orders).items():
+                steps.setdefault(name, []).append(us)
+        print(f"\n{'lane step':<46}{'median':>8}{'min':>8}")
+        for name, values in steps.items():
+            s = sorted(values)
+            print(f"{name:<46}{s[len(s) // 2]:8.2f}{s[0]:8.2f}")
     return 0
 
 
