@@ -25,6 +25,7 @@ PURE_MODULES = [
     "crmd_twisted.oes.core",
     "crmd_twisted.oes.ledger",
     "crmd_twisted.oes.journal",
+    "crmd_twisted.oes.lane",
     "crmd_twisted.mds.core",
     "crmd_twisted.mds.snapshot",
     "crmd_twisted.marketdata.book",
@@ -40,6 +41,7 @@ PURE_MODULES = [
     "crmd_twisted.webconsole.sse",
     "crmd_twisted.webconsole.board",
     "crmd_twisted.wire.depth",
+    "crmd_twisted.wire.record",
     "crmd_twisted.control.faults",
     "crmd_twisted.control.tape",
 ]
