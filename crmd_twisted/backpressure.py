@@ -39,6 +39,7 @@ class BackPressureMixin:
     outputGuard: OutputGuard | None
     _outputPaused: bool
     _held: list[Event | bytes] | None
+    _batch: list[bytes] | None
     _abortCall: IDelayedCall | None
     _aborted: bool
     _closing: bool
@@ -123,6 +124,7 @@ class BackPressureMixin:
     def _abort(self) -> None:
         self._aborted = self._closing = True
         self._held = None
+        self._batch = None  # (batchWrites: what was gathered is dropped with the rest)
         self.connection.close()
         self._rearm()
         transport = self.transport
