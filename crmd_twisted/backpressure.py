@@ -1,4 +1,4 @@
-"""Back-pressure for :class:`~crmd_twisted.protocol.CRMDProtocol` (servers switch it on).
+"""Writing frames, and back-pressure, for :class:`~crmd_twisted.protocol.CRMDProtocol`.
 
 The protocol registers itself as its transport's streaming producer.  When the
 transport's unsent output goes over its buffer size it calls
@@ -9,6 +9,10 @@ in order.  An output that stays paused longer than the grace period, or grows by
 more than the unsent bound while paused (the pure
 :class:`~crmd_twisted.session.limits.OutputGuard` decides), aborts the
 connection after :meth:`outputStalled`.
+
+Every frame goes out through :meth:`BackPressureMixin.writeFrame`; with
+``batchWrites`` on, the frames written while one read is handled are gathered
+and written as one, at most ``batchLimit`` bytes at a time.
 """
 
 from __future__ import annotations
@@ -39,16 +43,53 @@ class BackPressureMixin:
     outputGuard: OutputGuard | None
     _outputPaused: bool
     _held: list[Event | bytes] | None
-    _batch: list[bytes] | None
     _abortCall: IDelayedCall | None
     _aborted: bool
     _closing: bool
+
+    #: Gather the frames sent while one read is handled and write them as one
+    #: (a ``transport.write`` per frame costs more than a small frame's handling).
+    batchWrites: bool = False
+    #: Bytes gathered after which they are written at once (the transport can
+    #: then pause us before more is produced: back-pressure keeps working).
+    batchLimit: int = 65_536
+    #: The frames gathered while :attr:`batchWrites` is on (None: write at once).
+    _batch: list[bytes] | None = None
+    _batched = 0
 
     def _rearm(self) -> None:
         raise NotImplementedError  # the protocol's one timer
 
     def _dispatch(self, events: list[Event | bytes]) -> None:
         raise NotImplementedError  # the protocol's dispatch of received events
+
+    def writeFrame(self, frame: bytes) -> None:
+        """Write *frame*, encoded and numbered (by :meth:`sendMessage`, or by a fast
+        path that took its number with ``connection.next_seq()``), minding the
+        output guard while the transport has paused us."""
+        if self._outputPaused and self.outputGuard is not None:
+            if self._aborted:
+                return
+            stall = self.outputGuard.wrote(len(frame))
+            if stall is not None:
+                self._stalled(stall)
+                return
+        batch = self._batch
+        if batch is not None:
+            batch.append(frame)
+            self._batched += len(frame)
+            if self._batched >= self.batchLimit:  # the transport may pause us now
+                self._flushBatch()
+                self._batch = []
+        elif self.transport is not None:
+            self.transport.write(frame)
+
+    def _flushBatch(self) -> None:
+        """Write what :attr:`batchWrites` gathered, as one write."""
+        batch, self._batch = self._batch, None
+        self._batched = 0
+        if batch and self.transport is not None:
+            self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
 
     def enableBackPressure(self, guard: OutputGuard, highWater: int | None = None) -> None:
         """Stop reading while the peer does not read; close it after *guard*'s limits.

@@ -130,15 +130,6 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
     logFrames: bool = False
     #: "client" or "server": decides what ``last_seq_num`` of a logon carries.
     role: ClassVar[str] = "client"
-    #: Gather the frames sent while one read is handled and write them as one
-    #: (a ``transport.write`` per frame costs more than a small frame's handling).
-    batchWrites: bool = False
-    #: Bytes gathered after which they are written at once (the transport can
-    #: then pause us before more is produced: back-pressure keeps working).
-    batchLimit: int = 65_536
-    #: The frames gathered while :attr:`batchWrites` is on (None: write at once).
-    _batch: list[bytes] | None = None
-    _batched = 0
 
     factory: Any = None
     clock: IReactorTime
@@ -354,13 +345,6 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
             self._dispatch(events)
         self._rearm()
 
-    def _flushBatch(self) -> None:
-        """Write what :attr:`batchWrites` gathered, as one write."""
-        batch, self._batch = self._batch, None
-        self._batched = 0
-        if batch and self.transport is not None:
-            self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
-
     def _dispatch(self, events: list[Event | bytes]) -> None:
         """Hand *events* on in order; keep the rest once the output paused."""
         remaining = iter(events)
@@ -505,27 +489,6 @@ class CRMDProtocol(BackPressureMixin, FrameLogMixin, Protocol):
         if self.logFrames:
             self._logFrame("out", message, frame)
         self.writeFrame(frame)
-
-    def writeFrame(self, frame: bytes) -> None:
-        """Write *frame*, encoded and numbered (by :meth:`sendMessage`, or by a fast
-        path that took its number with ``connection.next_seq()``), minding the
-        output guard while the transport has paused us."""
-        if self._outputPaused and self.outputGuard is not None:
-            if self._aborted:
-                return
-            stall = self.outputGuard.wrote(len(frame))
-            if stall is not None:
-                self._stalled(stall)
-                return
-        batch = self._batch
-        if batch is not None:
-            batch.append(frame)
-            self._batched += len(frame)
-            if self._batched >= self.batchLimit:  # the transport may pause us now
-                self._flushBatch()
-                self._batch = []
-        elif self.transport is not None:
-            self.transport.write(frame)
 
     def now(self) -> int:
         """This connection's clock in nanoseconds since the epoch (for ``sending_time``)."""

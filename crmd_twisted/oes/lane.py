@@ -116,13 +116,13 @@ class FrameLane:
         if v is None:
             return None
         (_, _, mtype, account, order_id, symbol_enum, order_type, price, side, qty, tif,
-         _, _, sent, tsid, key, seq, attributes) = v  # fmt: skip
+         _, _, sent, tsid, session_key, seq, attributes) = v  # fmt: skip
         core = self.core
         if (
             mtype != _ORDER_NEW
             or order_type != _LMT
             or attributes != _PLAIN
-            or (core.check_keys and key != session.key)
+            or (core.check_keys and session_key != session.key)
             or symbol_enum not in core.instruments
             or tsid != session.trading_session_id
             or account != session.account
