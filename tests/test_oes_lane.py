@@ -246,10 +246,16 @@ def test_an_idle_fault_registry_still_counts_the_lane_s_frames() -> None:
 
     fast.proto.faults = FaultInjection.attach(fast.proto)
     [entry] = list(control.sessions)
+    written = 0
     for n in (1, 2, 3):
-        fast.feed(order(key, clock, n).encode())
-    assert fast.lane.taken == 2
-    assert (entry.frames_in, entry.frames_out) == (3, 3)
+        written += len(fast.feed(order(key, clock, n).encode())) // Transaction.LENGTH
+    # a sell that crosses all three: the lane takes it, the general publisher answers
+    written += len(fast.feed(order(key, clock, 4, side=Side.SELL, order_qty=1.5).encode())) // (
+        Transaction.LENGTH
+    )
+    assert fast.lane.taken == 3
+    assert written > 5  # the ACKs, and the fills of both sides
+    assert (entry.frames_in, entry.frames_out) == (4, written)  # (attached after the logon)
 
 
 def test_a_journaling_core_keeps_the_lane_closed() -> None:

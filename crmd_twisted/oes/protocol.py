@@ -139,7 +139,7 @@ class OESProtocol(CRMDServerProtocol):
             self.rejectLogon(message, outcome)
             return
         self.session = outcome
-        outcome.send_frame = self.writeFrame
+        outcome.send_frame = self._writeLaneFrame
         outcome.next_seq = self.connection.next_seq
         self.acceptLogon(message, outcome.trading_session_id, outcome.key)
 
@@ -267,11 +267,17 @@ class OESProtocol(CRMDServerProtocol):
                 if notices is not None:
                     self.connection.took_frame(session.last_seq)
                     if faults is not None:
-                        faults.counted(1, 1)
+                        faults.counted(1, 0)  # (its frames out: _writeLaneFrame, sendMessage)
                     if notices:
                         log_notices(coreLog, notices, factory.logLimiter, self.clock.seconds())
                     return
         super().rawFrameReceived(frame)
+
+    def _writeLaneFrame(self, frame: bytes) -> None:
+        """The session's ``send_frame``: a frame the lane built and numbered."""
+        if self.faults is not None:
+            self.faults.counted(0, 1)  # (the lane runs only while the faults are idle)
+        self.writeFrame(frame)
 
     def msg_transaction(self, message: Transaction) -> None:
         self._request(message, self.factory.core.is_counted(message))
