@@ -54,10 +54,10 @@ class CountingLane(FrameLane):
 class Exchange:
     """One OES (core, factory, one logged-on connection) with an event recorder."""
 
-    def __init__(self, clock: Clock, lane: bool) -> None:
+    def __init__(self, clock: Clock, lane: bool, strict: bool = False) -> None:
         self.core = OrderEntryCore(
             AccountDirectory(), KEYS, DEFAULT_INSTRUMENTS,
-            clock=lambda: int(clock.seconds() * 1e9),
+            clock=lambda: int(clock.seconds() * 1e9), strict=strict,
         )
         self.lane = CountingLane(self.core)
         self.lane.open = lane
@@ -97,10 +97,10 @@ def logon(clock: Clock) -> bytes:
     ).encode()
 
 
-def pair() -> tuple[Clock, Exchange, Exchange, int]:
+def pair(strict: bool = False) -> tuple[Clock, Exchange, Exchange, int]:
     clock = Clock()
     clock.advance(START)
-    fast, slow = Exchange(clock, lane=True), Exchange(clock, lane=False)
+    fast, slow = Exchange(clock, True, strict), Exchange(clock, False, strict)
     first = logon(clock)
     assert fast.feed(first) == slow.feed(first)
     key = fast.proto.session.key if fast.proto.session else 0
@@ -164,8 +164,8 @@ KINDS = ("buy", "buy", "buy", "sell", "day", "ioc", "duplicate", "bad_key", "bad
 LANE_KINDS = {"buy", "sell", "day", "ioc", "no_equity", "hour_old"}
 
 
-def run(script: list[str], chunk: int = 0) -> tuple[Exchange, Exchange]:
-    clock, fast, slow, key = pair()
+def run(script: list[str], chunk: int = 0, strict: bool = False) -> tuple[Exchange, Exchange]:
+    clock, fast, slow, key = pair(strict)
     stream = b"".join(
         kinds(key, clock, n, kind, max(1, n - 3)) for n, kind in enumerate(script, start=1)
     )
@@ -210,6 +210,13 @@ def test_the_lane_s_ack_is_the_request_with_type_time_and_number_changed() -> No
 @given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=40), st.sampled_from([0, 97, 250]))
 def test_any_mix_of_requests_is_the_same_on_both_paths(script: list[str], chunk: int) -> None:
     run(script, chunk)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=30))
+def test_strict_sequence_numbers_are_the_same_on_both_paths(script: list[str]) -> None:
+    # a duplicate reuses an older order's number: MSG_SEQ_NUM_INVALID on both paths
+    run(script, strict=True)
 
 
 def test_the_lane_stands_aside_for_a_match_delay_a_frame_log_and_a_fault() -> None:
