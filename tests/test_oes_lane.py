@@ -18,7 +18,7 @@ from twisted.internet.testing import StringTransport
 from crmd_twisted.accounts import AccountDirectory
 from crmd_twisted.control import FaultRegistry
 from crmd_twisted.control.admin import ExchangeControl
-from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Event
+from crmd_twisted.engine import DEFAULT_INSTRUMENTS, Event, NewOrder
 from crmd_twisted.oes import OESFactory
 from crmd_twisted.oes.core import OrderEntryCore, Session
 from crmd_twisted.oes.lane import FrameLane
@@ -103,6 +103,9 @@ def pair(strict: bool = False) -> tuple[Clock, Exchange, Exchange, int]:
     fast, slow = Exchange(clock, True, strict), Exchange(clock, False, strict)
     first = logon(clock)
     assert fast.feed(first) == slow.feed(first)
+    for ex in (fast, slow):  # another account the engine knows (see bad_account)
+        ex.core.engine.submit(NewOrder(1002, 1, 1, Side.SELL, OrderType.LMT, 40000.0, 0.1,
+                                       TimeInForce.GTC))
     key = fast.proto.session.key if fast.proto.session else 0
     return clock, fast, slow, key
 
@@ -139,6 +142,8 @@ CHANGES: dict[str, Any] = {
     "hidden": lambda n, t: dict(attributes="YNNNNNNNNNNN"),
     "hour_old": lambda n, t: dict(sending_time=int((t - 3600) * 1e9)),  # within a day: fine
     "stale": lambda n, t: dict(sending_time=int((t - 2 * 86400) * 1e9)),
+    "old_seq": lambda n, t: dict(msg_seq_num=1),  # refused only under strict numbering
+    "bad_symbol": lambda n, t: dict(symbol_enum=99),
 }
 
 
@@ -146,6 +151,8 @@ def kinds(key: int, clock: Clock, n: int, kind: str, prev: int) -> bytes:
     """One frame of *kind*: what a client (or a hostile one) might send."""
     if kind == "duplicate":
         return order(key, clock, prev).encode()
+    if kind == "zero_id":
+        return order(key, clock, 0, msg_seq_num=n).encode()
     if kind == "bad_key":
         return order(key + 1, clock, n).encode()
     if kind == "cancel":
@@ -159,9 +166,9 @@ def kinds(key: int, clock: Clock, n: int, kind: str, prev: int) -> bytes:
 
 KINDS = ("buy", "buy", "buy", "sell", "day", "ioc", "duplicate", "bad_key", "bad_session",
          "bad_account", "off_grid", "no_equity", "hidden", "cancel", "junk_after_nul",
-         "hour_old", "stale", "not_ascii")
+         "hour_old", "stale", "old_seq", "bad_symbol", "zero_id", "not_ascii")
 #: the kinds the lane takes (once the account exists)
-LANE_KINDS = {"buy", "sell", "day", "ioc", "no_equity", "hour_old"}
+LANE_KINDS = {"buy", "sell", "day", "ioc", "no_equity", "hour_old", "old_seq"}
 
 
 def run(script: list[str], chunk: int = 0, strict: bool = False) -> tuple[Exchange, Exchange]:
@@ -215,7 +222,7 @@ def test_any_mix_of_requests_is_the_same_on_both_paths(script: list[str], chunk:
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=30))
 def test_strict_sequence_numbers_are_the_same_on_both_paths(script: list[str]) -> None:
-    # a duplicate reuses an older order's number: MSG_SEQ_NUM_INVALID on both paths
+    # old_seq (and a duplicate after its id check) get MSG_SEQ_NUM_INVALID on both paths
     run(script, strict=True)
 
 

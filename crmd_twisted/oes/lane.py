@@ -125,8 +125,7 @@ class FrameLane:
             or (core.check_keys and session_key != session.key)
             or symbol_enum not in core.instruments
             or tsid != session.trading_session_id
-            or account != session.account
-            or account <= 0
+            or account != session.account  # (a session's account is > 0)
             or order_id <= 0
             or not sending_time_ok(sent, core.clock())
             or (core.strict and seq <= session.last_seq)
