@@ -286,3 +286,15 @@ def test_the_received_sequence_number_follows_the_lane_s_frames() -> None:
         fast.feed(order(key, clock, n, msg_seq_num=40 + n).encode())
     assert fast.lane.taken == 2
     assert fast.proto.connection.received_seq_num == 43
+
+
+def test_an_outstanding_limit_of_zero_rejects_alike() -> None:
+    clock, fast, slow, key = pair()
+    for ex in (fast, slow):
+        ex.core.limit_for = lambda session: 0  # (what a throttle leaves: nothing may be open)
+    for n in (1, 2, 3):
+        frame = order(key, clock, n).encode()
+        assert fast.feed(frame) == slow.feed(frame)
+    assert fast.lane.taken == 0
+    assert fast.state() == slow.state()
+    assert (1001, 2) not in fast.core.orders
