@@ -94,8 +94,9 @@ async def test_delay_beyond_request_timeout(wired: tuple[SimulatedExchange, Clie
         # the late answers still come, in order
         await until(lambda: len(alice.orders.live()) == 1 and
                     alice.orders.live()[0].state is OrderState.NEW, what="late ack")
-    # the delayed frames keep their order: two orders, acks in order of sending
-    with exchange.faults.add("delay", seconds=0.2, jitter=0.1, account=1001):
+    # the delayed frames keep their order: two orders, acks in order of sending (at most
+    # 0.2 s late: well inside the 0.3 s request timeout, which 0.2 + 0.1 jitter could hit)
+    with exchange.faults.add("delay", seconds=0.1, jitter=0.1, account=1001):
         first, second = await buy(alice, 19000.0), await buy(alice, 19001.0)
         assert second.msg_seq_num > first.msg_seq_num
 
