@@ -86,7 +86,6 @@ _SIDES = frozenset({int(Side.BUY), int(Side.SELL), int(Side.SELLSHORT)})
 _ORDER_NEW = int(TransactionType.ORDER_NEW)
 _ORDER_CANCEL = int(TransactionType.ORDER_CANCEL)
 _OUTSTANDING = RejectCode.OUTSTANDING_OPEN_REQUESTS_EXCEEDED
-_NO_EQUITY = RejectCode.NOT_ENOUGH_EQUITY_TO_COMPLETE
 #: ``NewOrder(...)`` without the frozen dataclass's per-field ``object.__setattr__``
 _new_order = fast_constructor(NewOrder)
 
@@ -518,8 +517,7 @@ class OrderEntryCore:
         # NEW and CANCEL_REPLACE beyond the outstanding limit (CANCEL is not counted)
         over_limit = in_flight > limit and mtype in COUNTED_TRANSACTIONS
         account = session.account
-        instruments = self.instruments
-        can_spend = self.ledger.can_spend
+        limit_equity = self.lane.limit_equity
 
         def risk_check(query: RiskQuery) -> RejectCode | None:
             if over_limit:
@@ -532,12 +530,7 @@ class OrderEntryCore:
             # risk_check for a plain limit order, without a RiskQuery or Reservation
             if over_limit:
                 return _OUTSTANDING
-            inst = instruments[symbol_enum]
-            if side == _BUY:
-                ok = can_spend(account, inst.quote, price * qty)
-            else:
-                ok = can_spend(account, inst.base, qty)
-            return None if ok else _NO_EQUITY
+            return limit_equity(account, symbol_enum, side, price, qty)
 
         engine = self.engine
         if engine is not self._checked_engine:  # the engine may be swapped (tests, tapes)

@@ -147,15 +147,11 @@ class FrameLane:
         if len(events) == 1:
             event = events[0]
             if type(event) is Accepted and event.open_qty > 0:
-                # rests untouched: what EventPublisher._acked does, from the frame
+                # rests untouched: EventPublisher._acked, from the frame
                 key = (account, order_id)
                 publisher.orders.frames[key] = frame  # the stored ORDER_NEW, as received
                 write(_ack(frame, _ORDER_ACK, core.clock(), number()))
-                inst = core.instruments[event.symbol_enum]
-                if event.side == _BUY:
-                    core.ledger.hold_new(key, inst.quote, event.price * event.open_qty)
-                else:
-                    core.ledger.hold_new(key, inst.base, event.open_qty)
+                publisher.hold_accepted(key, event)
                 for observer in publisher.observers:
                     observer(events)
                 return core._drained() if core._notices else NO_NOTICES

@@ -188,12 +188,16 @@ class EventPublisher:
         req.message_type = _ORDER_ACK  # the request, handed over, becomes the ACK
         req.sending_time = self.clock()
         session.send(req)
-        inst = self.instruments[event.symbol_enum]  # self.reservation(...), inlined
+        self.hold_accepted(key, event)
+
+    def hold_accepted(self, key: OrderKey, event: Accepted) -> None:
+        """Book what a new order, accepted and untouched, holds (``reservation()``
+        of the event, inlined: the hot path's)."""
+        inst = self.instruments[event.symbol_enum]
         if event.side == _BUY:
-            held = _reservation(inst.quote, event.price * event.open_qty)
+            self.ledger.hold_new(key, inst.quote, event.price * event.open_qty)
         else:
-            held = _reservation(inst.base, event.open_qty)
-        self.ledger.set_reservation(key, held)
+            self.ledger.hold_new(key, inst.base, event.open_qty)
 
     def _accepted(
         self,

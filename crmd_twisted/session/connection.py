@@ -243,7 +243,7 @@ class Connection:
         try:
             frames = buffer.feed(data)
         except FrameLengthError as error:
-            error.__traceback__ = None  # see _decode
+            error.__traceback__ = None  # see decode_frame
             events = self._decode(error.frames)
             events.append(UnframeableStream(error))
             self._stop_receiving()
@@ -265,23 +265,12 @@ class Connection:
         events: list[Event | bytes] = []
         append = events.append
         undecoded = self.undecoded
+        decode_frame = self.decode_frame
         for frame in frames:
             if undecoded and frame[0] in undecoded:
                 append(frame)
-                continue
-            try:
-                message = decode(frame)
-            except WireError as error:
-                # The traceback holds this frame, whose locals hold *events*, which
-                # would hold the error: a reference cycle per bad frame that only
-                # the (rarely run, see tap.oes.tune_gc) cycle collector frees.
-                error.__traceback__ = None
-                append(MalformedFrame(error, frame))
-                continue
-            seq = getattr(message, "msg_seq_num", None)
-            if seq is not None:
-                self.received_seq_num = seq
-            append(message)
+            else:
+                append(decode_frame(frame))
         return events
 
     def decode_frame(self, frame: bytes) -> Message | MalformedFrame:
@@ -290,7 +279,10 @@ class Connection:
         try:
             message = decode(frame)
         except WireError as error:
-            error.__traceback__ = None  # see _decode
+            # The traceback holds this frame, whose locals hold the caller's event
+            # list, which would hold the error: a reference cycle per bad frame that
+            # only the (rarely run, see tap.oes.tune_gc) cycle collector frees.
+            error.__traceback__ = None
             return MalformedFrame(error, frame)
         seq = getattr(message, "msg_seq_num", None)
         if seq is not None:
